@@ -1,0 +1,91 @@
+/**
+ * Key Vault's error body, `{"error":{"code","message","innererror":{"code"}}}`, and the
+ * handful of errors the local vault returns. The SDK surfaces `code` and `message` as
+ * `RestError.code`/`.message`, so these strings are what users see: they match the real
+ * service's wording (see docs/design/001-local-vault.md).
+ */
+export class KeyVaultError extends Error {
+  constructor(
+    readonly statusCode: number,
+    readonly code: string,
+    message: string,
+    readonly innerCode?: string,
+    readonly headers: Readonly<Record<string, string>> = {},
+  ) {
+    super(message);
+    this.name = "KeyVaultError";
+  }
+
+  toBody(): { error: { code: string; message: string; innererror?: { code: string } } } {
+    return {
+      error: {
+        code: this.code,
+        message: this.message,
+        ...(this.innerCode === undefined ? {} : { innererror: { code: this.innerCode } }),
+      },
+    };
+  }
+}
+
+const HELP =
+  "For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125182";
+
+export const secretNotFound = (nameOrId: string): KeyVaultError =>
+  new KeyVaultError(
+    404,
+    "SecretNotFound",
+    `A secret with (name/id) ${nameOrId} was not found in this key vault. If you recently deleted this secret you may be able to recover it using the correct recovery command. ${HELP}`,
+  );
+
+export const deletedSecretNotFound = (name: string): KeyVaultError =>
+  new KeyVaultError(404, "SecretNotFound", `Deleted Secret not found: ${name}`);
+
+export const secretDisabled = (): KeyVaultError =>
+  new KeyVaultError(
+    403,
+    "Forbidden",
+    "Operation get is not allowed on a disabled secret.",
+    "SecretDisabled",
+  );
+
+export const deletedButRecoverable = (name: string): KeyVaultError =>
+  new KeyVaultError(
+    409,
+    "Conflict",
+    `Secret ${name} is currently in a deleted but recoverable state, and its name cannot be reused; in this state, the secret can only be recovered or purged.`,
+    "ObjectIsDeletedButRecoverable",
+  );
+
+export const secretAlreadyExists = (name: string): KeyVaultError =>
+  new KeyVaultError(
+    409,
+    "Conflict",
+    `Secret ${name} already exists. Delete and purge it before restoring a backup of it.`,
+  );
+
+export const purgeProtected = (): KeyVaultError =>
+  new KeyVaultError(
+    403,
+    "Forbidden",
+    'Operation "purge" is not allowed because purge protection is enabled for this vault. Key Vault service will automatically purge it after the retention period has passed.',
+  );
+
+export const badParameter = (message: string): KeyVaultError =>
+  new KeyVaultError(400, "BadParameter", message);
+
+export const invalidName = (name: string): KeyVaultError =>
+  badParameter(
+    `The request URI contains an invalid name: ${name}. Names are 1-127 characters of 0-9, a-z, A-Z and -.`,
+  );
+
+export const unauthorized = (message: string, challenge: string): KeyVaultError =>
+  new KeyVaultError(401, "Unauthorized", message, undefined, { "www-authenticate": challenge });
+
+export const throttled = (retryAfterSeconds: number | undefined): KeyVaultError =>
+  new KeyVaultError(
+    429,
+    "Throttled",
+    "Request was not processed because too many requests were received. Reason: VaultRequestTypeLimitReached",
+    undefined,
+    retryAfterSeconds === undefined ? {} : { "retry-after": String(retryAfterSeconds) },
+  );

@@ -1,0 +1,129 @@
+import { z } from "zod";
+import type { DeletedSecret, SecretVersion } from "../store/index.js";
+import { SecretValue } from "../../util/secret-value.js";
+
+/**
+ * Key Vault's JSON for secrets (SecretBundle, SecretItem, DeletedSecretBundle) and the request
+ * bodies it accepts. Field names and shapes follow the REST spec, since the SDK reads them as is.
+ */
+
+export interface RecoveryPolicy {
+  retentionDays: number;
+  purgeProtection: boolean;
+}
+
+function recoveryLevel({ retentionDays, purgeProtection }: RecoveryPolicy): string {
+  const base = retentionDays < 90 ? "CustomizedRecoverable" : "Recoverable";
+  return purgeProtection ? base : `${base}+Purgeable`;
+}
+
+function attributes(v: SecretVersion, policy: RecoveryPolicy) {
+  return {
+    enabled: v.enabled,
+    ...(v.nbf === undefined ? {} : { nbf: v.nbf }),
+    ...(v.exp === undefined ? {} : { exp: v.exp }),
+    created: v.created,
+    updated: v.updated,
+    recoveryLevel: recoveryLevel(policy),
+    recoverableDays: policy.retentionDays,
+  };
+}
+
+const secretUrl = (origin: string, v: SecretVersion, withVersion: boolean): string =>
+  `${origin}/secrets/${v.name}${withVersion ? `/${v.version}` : ""}`;
+
+function common(v: SecretVersion, policy: RecoveryPolicy) {
+  return {
+    ...(v.contentType === undefined ? {} : { contentType: v.contentType }),
+    attributes: attributes(v, policy),
+    tags: v.tags,
+    ...(v.kid === undefined ? {} : { kid: v.kid }),
+    ...(v.managed ? { managed: true } : {}),
+  };
+}
+
+/** SecretBundle; the value only where Key Vault returns it (set and get, not update). */
+export function secretBundle(
+  origin: string,
+  v: SecretVersion,
+  policy: RecoveryPolicy,
+  withValue: boolean,
+) {
+  return {
+    ...(withValue ? { value: v.value.reveal() } : {}),
+    id: secretUrl(origin, v, true),
+    ...common(v, policy),
+  };
+}
+
+/** SecretItem in `GET /secrets` (id without version) and `/versions` (with). */
+export function secretItem(
+  origin: string,
+  v: SecretVersion,
+  policy: RecoveryPolicy,
+  withVersion: boolean,
+) {
+  return { id: secretUrl(origin, v, withVersion), ...common(v, policy) };
+}
+
+function deletedFields(origin: string, d: DeletedSecret) {
+  return {
+    recoveryId: `${origin}/deletedsecrets/${d.latest.name}`,
+    deletedDate: d.deletedDate,
+    scheduledPurgeDate: d.scheduledPurgeDate,
+  };
+}
+
+export function deletedSecretBundle(origin: string, d: DeletedSecret, policy: RecoveryPolicy) {
+  return { ...secretBundle(origin, d.latest, policy, false), ...deletedFields(origin, d) };
+}
+
+export function deletedSecretItem(origin: string, d: DeletedSecret, policy: RecoveryPolicy) {
+  return { ...secretItem(origin, d.latest, policy, false), ...deletedFields(origin, d) };
+}
+
+// ---- request bodies -------------------------------------------------------------------------
+
+/** Key Vault's documented limits: 25 KB values, 255-char content types, 15 tags of ≤ 512 chars. */
+export const LIMITS = {
+  valueBytes: 25 * 1024,
+  contentTypeChars: 255,
+  tags: 15,
+  tagChars: 512,
+} as const;
+
+const epochSeconds = z.number().int().nonnegative().nullable();
+
+const attributesSchema = z.object({
+  enabled: z.boolean().optional(),
+  nbf: epochSeconds.optional(),
+  exp: epochSeconds.optional(),
+});
+
+const tagsSchema = z
+  .record(z.string().max(LIMITS.tagChars), z.string().max(LIMITS.tagChars))
+  .refine((tags) => Object.keys(tags).length <= LIMITS.tags, {
+    message: `at most ${LIMITS.tags} tags are allowed`,
+  });
+
+export const setSecretBody = z.object({
+  value: z
+    .string({ error: "value is required and must be a string" })
+    .refine((v) => Buffer.byteLength(v, "utf8") <= LIMITS.valueBytes, {
+      message: `the value exceeds the maximum of ${LIMITS.valueBytes} bytes`,
+    })
+    .transform((v) => new SecretValue(v)),
+  contentType: z.string().max(LIMITS.contentTypeChars).optional(),
+  tags: tagsSchema.optional(),
+  attributes: attributesSchema.optional(),
+});
+
+export const updateSecretBody = z.object({
+  contentType: z.string().max(LIMITS.contentTypeChars).optional(),
+  tags: tagsSchema.optional(),
+  attributes: attributesSchema.optional(),
+});
+
+export const restoreSecretBody = z.object({
+  value: z.string({ error: "value (the backup blob) is required" }).min(1),
+});

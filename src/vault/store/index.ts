@@ -1,0 +1,13 @@
+export { openDatabase, metaValue } from "./database.js";
+export { SecretStore, newVersionId } from "./secret-store.js";
+export type {
+  DeletedSecret,
+  NewVersionListener,
+  Page,
+  SecretAttributesInput,
+  SecretStoreOptions,
+  SecretVersion,
+  SetSecretInput,
+  UpdateSecretInput,
+} from "./secret-store.js";
+export { openBackup, sealBackup } from "./backup-codec.js";

@@ -1,0 +1,351 @@
+import { randomBytes } from "node:crypto";
+import type Database from "better-sqlite3";
+import { SecretValue } from "../../util/secret-value.js";
+
+/**
+ * The local vault's secrets: versions, soft delete, recovery and backups, in SQLite.
+ * Pure storage: it returns `undefined` for "not there" and leaves Key Vault's error wording to
+ * the routes. Every multi-row change runs in one transaction, so a kill -9 leaves either the old
+ * or the new state.
+ */
+
+export interface SecretAttributesInput {
+  enabled?: boolean | undefined;
+  nbf?: number | null | undefined;
+  exp?: number | null | undefined;
+}
+
+export interface SetSecretInput {
+  value: SecretValue;
+  contentType?: string | undefined;
+  tags?: Readonly<Record<string, string>> | undefined;
+  attributes?: SecretAttributesInput | undefined;
+  kid?: string | undefined;
+  managed?: boolean | undefined;
+}
+
+export interface UpdateSecretInput {
+  contentType?: string | undefined;
+  tags?: Readonly<Record<string, string>> | undefined;
+  attributes?: SecretAttributesInput | undefined;
+}
+
+export interface SecretVersion {
+  name: string;
+  version: string;
+  value: SecretValue;
+  contentType: string | undefined;
+  tags: Record<string, string>;
+  enabled: boolean;
+  nbf: number | undefined;
+  exp: number | undefined;
+  created: number;
+  updated: number;
+  kid: string | undefined;
+  managed: boolean;
+}
+
+export interface DeletedSecret {
+  latest: SecretVersion;
+  deletedDate: number;
+  scheduledPurgeDate: number;
+}
+
+export interface Page<T> {
+  items: T[];
+  /** Cursor for the next page, absent on the last one. */
+  next: string | undefined;
+}
+
+export interface SecretStoreOptions {
+  /** Epoch seconds; injected so tests control time. */
+  now: () => number;
+  /** Soft-delete retention, 7–90 days. */
+  retentionDays: number;
+}
+
+export type NewVersionListener = (version: SecretVersion) => void;
+
+interface VersionRow {
+  seq: number;
+  name: string;
+  version: string;
+  value: string;
+  content_type: string | null;
+  tags: string;
+  enabled: number;
+  nbf: number | null;
+  exp: number | null;
+  created: number;
+  updated: number;
+  kid: string | null;
+  managed: number;
+}
+
+interface DeletedRow extends VersionRow {
+  name_key: string;
+  deleted_date: number;
+  scheduled_purge_date: number;
+}
+
+/** Key Vault version ids: 32 lower-case hex characters. */
+export const newVersionId = (): string => randomBytes(16).toString("hex");
+
+const nameKey = (name: string): string => name.toLowerCase();
+
+const LATEST_JOIN = `
+  FROM secrets s
+  JOIN secret_versions v ON v.name_key = s.name_key
+   AND v.seq = (SELECT MAX(seq) FROM secret_versions WHERE name_key = s.name_key)`;
+
+const VERSION_COLUMNS = `v.seq, s.name, v.version, v.value, v.content_type, v.tags, v.enabled,
+  v.nbf, v.exp, v.created, v.updated, v.kid, v.managed`;
+
+export class SecretStore {
+  readonly #db: Database.Database;
+  readonly #options: SecretStoreOptions;
+  readonly #listeners = new Set<NewVersionListener>();
+  readonly #sql;
+
+  constructor(db: Database.Database, options: SecretStoreOptions) {
+    this.#db = db;
+    this.#options = options;
+    this.#sql = {
+      secret: db.prepare<[string], { name: string; deleted_date: number | null }>(
+        "SELECT name, deleted_date FROM secrets WHERE name_key = ?",
+      ),
+      insertSecret: db.prepare("INSERT INTO secrets (name_key, name) VALUES (?, ?)"),
+      insertVersion: db.prepare(`INSERT INTO secret_versions
+        (name_key, version, value, content_type, tags, enabled, nbf, exp, created, updated, kid, managed)
+        VALUES (@nameKey, @version, @value, @contentType, @tags, @enabled, @nbf, @exp, @created, @updated, @kid, @managed)`),
+      latest: db.prepare<[string], VersionRow>(
+        `SELECT ${VERSION_COLUMNS} ${LATEST_JOIN} WHERE s.name_key = ? AND s.deleted_date IS NULL`,
+      ),
+      version: db.prepare<[string, string], VersionRow>(
+        `SELECT ${VERSION_COLUMNS} FROM secrets s JOIN secret_versions v ON v.name_key = s.name_key
+         WHERE s.name_key = ? AND v.version = ? AND s.deleted_date IS NULL`,
+      ),
+      updateVersion: db.prepare(`UPDATE secret_versions SET content_type = @contentType,
+        tags = @tags, enabled = @enabled, nbf = @nbf, exp = @exp, updated = @updated WHERE seq = @seq`),
+      listLatest: db.prepare<[string, number], VersionRow & { name_key: string }>(
+        `SELECT s.name_key, ${VERSION_COLUMNS} ${LATEST_JOIN}
+         WHERE s.deleted_date IS NULL AND s.name_key > ? ORDER BY s.name_key LIMIT ?`,
+      ),
+      listVersions: db.prepare<[string, number, number], VersionRow>(
+        `SELECT ${VERSION_COLUMNS} FROM secrets s JOIN secret_versions v ON v.name_key = s.name_key
+         WHERE s.name_key = ? AND s.deleted_date IS NULL AND v.seq > ? ORDER BY v.seq LIMIT ?`,
+      ),
+      allVersions: db.prepare<[string], VersionRow>(
+        `SELECT ${VERSION_COLUMNS} FROM secrets s JOIN secret_versions v ON v.name_key = s.name_key
+         WHERE s.name_key = ? AND s.deleted_date IS NULL ORDER BY v.seq`,
+      ),
+      markDeleted: db.prepare(
+        "UPDATE secrets SET deleted_date = ?, scheduled_purge_date = ? WHERE name_key = ?",
+      ),
+      deleted: db.prepare<[string], DeletedRow>(
+        `SELECT s.name_key, s.deleted_date, s.scheduled_purge_date, ${VERSION_COLUMNS} ${LATEST_JOIN}
+         WHERE s.name_key = ? AND s.deleted_date IS NOT NULL`,
+      ),
+      listDeleted: db.prepare<[string, number], DeletedRow>(
+        `SELECT s.name_key, s.deleted_date, s.scheduled_purge_date, ${VERSION_COLUMNS} ${LATEST_JOIN}
+         WHERE s.deleted_date IS NOT NULL AND s.name_key > ? ORDER BY s.name_key LIMIT ?`,
+      ),
+      recover: db.prepare(
+        "UPDATE secrets SET deleted_date = NULL, scheduled_purge_date = NULL WHERE name_key = ?",
+      ),
+      purge: db.prepare("DELETE FROM secrets WHERE name_key = ?"),
+      purgeExpired: db.prepare(
+        "DELETE FROM secrets WHERE deleted_date IS NOT NULL AND scheduled_purge_date <= ?",
+      ),
+    };
+  }
+
+  /** Called after every committed new version (set, never restore or recover). */
+  onNewVersion(listener: NewVersionListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** "active" | "deleted" | undefined (never existed, or purged). */
+  state(name: string): "active" | "deleted" | undefined {
+    const row = this.#sql.secret.get(nameKey(name));
+    if (!row) return undefined;
+    return row.deleted_date === null ? "active" : "deleted";
+  }
+
+  /** Adds a version; the caller has checked the name is not deleted. */
+  setSecret(name: string, input: SetSecretInput): SecretVersion {
+    const now = this.#options.now();
+    const key = nameKey(name);
+    const version = newVersionId();
+    this.#db.transaction(() => {
+      if (!this.#sql.secret.get(key)) this.#sql.insertSecret.run(key, name);
+      this.#sql.insertVersion.run({
+        nameKey: key,
+        version,
+        value: input.value.reveal(),
+        contentType: input.contentType ?? null,
+        tags: JSON.stringify(input.tags ?? {}),
+        enabled: input.attributes?.enabled === false ? 0 : 1,
+        nbf: input.attributes?.nbf ?? null,
+        exp: input.attributes?.exp ?? null,
+        created: now,
+        updated: now,
+        kid: input.kid ?? null,
+        managed: input.managed === true ? 1 : 0,
+      });
+    })();
+    const created = this.getSecret(name, version);
+    if (!created) throw new Error(`version ${version} of ${name} vanished after commit`);
+    for (const listener of this.#listeners) listener(created);
+    return created;
+  }
+
+  /** A version of an active secret; no version means the latest. */
+  getSecret(name: string, version?: string): SecretVersion | undefined {
+    const row = version
+      ? this.#sql.version.get(nameKey(name), version.toLowerCase())
+      : this.#sql.latest.get(nameKey(name));
+    return row && toVersion(row);
+  }
+
+  /** Changes what Key Vault lets you change on a version: never its value. */
+  updateSecret(name: string, version: string | undefined, patch: UpdateSecretInput) {
+    const current = version
+      ? this.#sql.version.get(nameKey(name), version.toLowerCase())
+      : this.#sql.latest.get(nameKey(name));
+    if (!current) return undefined;
+    const attributes = patch.attributes ?? {};
+    this.#sql.updateVersion.run({
+      seq: current.seq,
+      contentType: patch.contentType === undefined ? current.content_type : patch.contentType,
+      tags: patch.tags === undefined ? current.tags : JSON.stringify(patch.tags),
+      enabled: attributes.enabled === undefined ? current.enabled : attributes.enabled ? 1 : 0,
+      nbf: attributes.nbf === undefined ? current.nbf : attributes.nbf,
+      exp: attributes.exp === undefined ? current.exp : attributes.exp,
+      updated: this.#options.now(),
+    });
+    return this.getSecret(name, current.version);
+  }
+
+  /** The latest version of each active secret, in name order. */
+  listSecrets(after: string | undefined, limit: number): Page<SecretVersion> {
+    const rows = this.#sql.listLatest.all(after ?? "", limit + 1);
+    return pageOf(rows, limit, (row) => row.name_key);
+  }
+
+  listSecretVersions(name: string, after: string | undefined, limit: number): Page<SecretVersion> {
+    const afterSeq = after === undefined ? 0 : Number(after);
+    const rows = this.#sql.listVersions.all(nameKey(name), afterSeq, limit + 1);
+    return pageOf(rows, limit, (row) => String(row.seq));
+  }
+
+  /** Soft delete: every version goes with the name, recoverable until the purge date. */
+  deleteSecret(name: string): DeletedSecret | undefined {
+    const key = nameKey(name);
+    if (this.state(name) !== "active") return undefined;
+    const now = this.#options.now();
+    this.#sql.markDeleted.run(now, now + this.#options.retentionDays * 86_400, key);
+    return this.getDeletedSecret(name);
+  }
+
+  getDeletedSecret(name: string): DeletedSecret | undefined {
+    this.purgeExpired();
+    const row = this.#sql.deleted.get(nameKey(name));
+    return row && toDeleted(row);
+  }
+
+  listDeletedSecrets(after: string | undefined, limit: number): Page<DeletedSecret> {
+    this.purgeExpired();
+    const rows = this.#sql.listDeleted.all(after ?? "", limit + 1);
+    const page = pageOf(rows, limit, (row) => row.name_key);
+    return { items: rows.slice(0, limit).map(toDeleted), next: page.next };
+  }
+
+  recoverDeletedSecret(name: string): SecretVersion | undefined {
+    if (!this.getDeletedSecret(name)) return undefined;
+    this.#sql.recover.run(nameKey(name));
+    return this.getSecret(name);
+  }
+
+  purgeDeletedSecret(name: string): boolean {
+    if (!this.getDeletedSecret(name)) return false;
+    this.#sql.purge.run(nameKey(name));
+    return true;
+  }
+
+  /** Every version of an active secret, oldest first, for backups. */
+  exportSecret(name: string): SecretVersion[] {
+    return this.#sql.allVersions.all(nameKey(name)).map(toVersion);
+  }
+
+  /** Re-creates a secret with all its versions, ids and dates as they were. */
+  importSecret(versions: readonly SecretVersion[]): SecretVersion | undefined {
+    const first = versions[0];
+    if (!first) return undefined;
+    const key = nameKey(first.name);
+    this.#db.transaction(() => {
+      this.#sql.insertSecret.run(key, first.name);
+      for (const v of versions) {
+        this.#sql.insertVersion.run({
+          nameKey: key,
+          version: v.version,
+          value: v.value.reveal(),
+          contentType: v.contentType ?? null,
+          tags: JSON.stringify(v.tags),
+          enabled: v.enabled ? 1 : 0,
+          nbf: v.nbf ?? null,
+          exp: v.exp ?? null,
+          created: v.created,
+          updated: v.updated,
+          kid: v.kid ?? null,
+          managed: v.managed ? 1 : 0,
+        });
+      }
+    })();
+    return this.getSecret(first.name);
+  }
+
+  /** Key Vault purges a deleted secret by itself once its retention has passed. */
+  purgeExpired(): void {
+    this.#sql.purgeExpired.run(this.#options.now());
+  }
+}
+
+function pageOf<R extends VersionRow>(
+  rows: R[],
+  limit: number,
+  cursorOf: (row: R) => string,
+): Page<SecretVersion> {
+  const items = rows.slice(0, limit);
+  const last = items[items.length - 1];
+  return {
+    items: items.map(toVersion),
+    next: rows.length > limit && last ? cursorOf(last) : undefined,
+  };
+}
+
+function toVersion(row: VersionRow): SecretVersion {
+  return {
+    name: row.name,
+    version: row.version,
+    value: new SecretValue(row.value),
+    contentType: row.content_type ?? undefined,
+    tags: JSON.parse(row.tags) as Record<string, string>,
+    enabled: row.enabled === 1,
+    nbf: row.nbf ?? undefined,
+    exp: row.exp ?? undefined,
+    created: row.created,
+    updated: row.updated,
+    kid: row.kid ?? undefined,
+    managed: row.managed === 1,
+  };
+}
+
+function toDeleted(row: DeletedRow): DeletedSecret {
+  return {
+    latest: toVersion(row),
+    deletedDate: row.deleted_date,
+    scheduledPurgeDate: row.scheduled_purge_date,
+  };
+}

@@ -1,0 +1,2 @@
+export { loadOrCreateTls } from "./local-tls.js";
+export type { LocalTlsOptions, TlsMaterial } from "./local-tls.js";
