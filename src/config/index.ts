@@ -1,0 +1,4 @@
+export { ConfigError, addOptions, parseOptions } from "./option-table.js";
+export type { OptionSpec, OptionTable, OptionValues } from "./option-table.js";
+export * from "./vault-options.js";
+export * from "./secret-options.js";

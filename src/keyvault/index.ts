@@ -1,0 +1,3 @@
+export { LocalVaultCredential } from "./local-vault-credential.js";
+export { azureSecretClient, localSecretClient, readLocalEndpoint } from "./vault-client.js";
+export type { LocalVaultEndpoint } from "./vault-client.js";

@@ -1,0 +1,190 @@
+import { randomUUID } from "node:crypto";
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from "fastify";
+import type { Logger } from "pino";
+import { checkBearer, type ChallengeOptions } from "./auth/index.js";
+import { registerTokenRoutes } from "./auth/token-routes.js";
+import { badParameter, KeyVaultError, throttled } from "./key-vault-error.js";
+import type { VaultMetrics } from "./metrics.js";
+import { RouteTable } from "./routes/route-table.js";
+import { registerSecretRoutes } from "./routes/secret-routes.js";
+import type { RecoveryPolicy } from "./routes/secret-wire.js";
+import type { SecretStore } from "./store/index.js";
+import type { SlidingWindowLimiter } from "./throttle.js";
+
+/**
+ * The local vault as a Fastify app: Key Vault's secrets API, its bearer challenge, throttling,
+ * metrics and one log line per request. `inject()` drives it in tests without a socket; the
+ * server module adds TLS and a port.
+ */
+
+export interface VaultAppOptions {
+  store: SecretStore;
+  backupKey: Buffer;
+  auth: Omit<ChallengeOptions, "issuer"> & { issuer: ChallengeOptions["issuer"] };
+  recovery: RecoveryPolicy;
+  metrics: VaultMetrics;
+  logger: Logger;
+  throttle?: { limiter: SlidingWindowLimiter; retryAfter: "auto" | "none" | number } | undefined;
+  https?: { key: string; cert: string } | undefined;
+  /** Milliseconds; for the throttle window. */
+  nowMs?: () => number;
+}
+
+/** Bodies are small JSON documents: Key Vault values are at most 25 KB. */
+const BODY_LIMIT = 256 * 1024;
+const API_VERSION = /^(\d+\.\d+|\d{4}-\d{2}-\d{2})(-preview(\.\d+)?)?$/;
+
+export function createVaultApp(options: VaultAppOptions): FastifyInstance {
+  const app = Fastify({
+    ...(options.https ? { https: { key: options.https.key, cert: options.https.cert } } : {}),
+    logger: false,
+    bodyLimit: BODY_LIMIT,
+    routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
+    genReqId: () => randomUUID(),
+    return503OnClosing: true,
+  }) as unknown as FastifyInstance;
+
+  acceptBodilessJson(app);
+  const routes = new RouteTable();
+  const route = routes.registrar(app);
+  const nowMs = options.nowMs ?? Date.now;
+
+  app.addHook("onRequest", async (request, reply) => {
+    const clientRequestId = request.headers["x-ms-client-request-id"];
+    void reply.headers({
+      "cache-control": "no-cache",
+      "x-ms-request-id": request.id,
+      "x-ms-keyvault-region": "local",
+      "x-ms-keyvault-service-version": "kvsync-local",
+      ...(typeof clientRequestId === "string" ? { "x-ms-client-request-id": clientRequestId } : {}),
+    });
+    if (request.routeOptions.config.public === true) return;
+    // Key Vault's order: throttling, then the bearer check, and only then the request itself.
+    if (options.throttle) {
+      const decision = options.throttle.limiter.tryAcquire(nowMs());
+      if (!decision.allowed)
+        throw throttled(retryAfterSeconds(options.throttle.retryAfter, decision.retryAfterMs));
+    }
+    const denied = await checkBearer(request.headers.authorization, options.auth);
+    if (denied) throw denied;
+    const apiVersion = (request.query as Record<string, string | undefined>)["api-version"];
+    if (apiVersion === undefined || !API_VERSION.test(apiVersion)) {
+      throw badParameter(
+        apiVersion === undefined
+          ? "The api-version query parameter is missing; Key Vault has no default (e.g. ?api-version=7.5)."
+          : `The api-version '${apiVersion}' is not valid: use 7.x or YYYY-MM-DD.`,
+      );
+    }
+  });
+
+  app.addHook("onResponse", async (request, reply) => {
+    const operation = request.routeOptions.config.operation ?? "Unknown";
+    options.metrics.record(operation, reply.statusCode, reply.elapsedTime / 1000);
+    // Allow-listed fields only: the path names a secret at most, never a value.
+    options.logger.info({
+      method: request.method,
+      path: pathOf(request),
+      status: reply.statusCode,
+      ms: Math.round(reply.elapsedTime * 100) / 100,
+      op: operation,
+    });
+  });
+
+  app.setErrorHandler(async (error: FastifyError | KeyVaultError, request, reply) => {
+    const kvError = toKeyVaultError(error);
+    if (kvError.statusCode >= 500) {
+      options.logger.error(
+        { path: pathOf(request), err: { name: error.name, message: error.message } },
+        "request failed",
+      );
+    }
+    return reply.code(kvError.statusCode).headers(kvError.headers).send(kvError.toBody());
+  });
+
+  app.setNotFoundHandler(async (request, reply) => {
+    const allowed = routes.allowedMethods(pathOf(request));
+    if (allowed.length > 0) {
+      const error = new KeyVaultError(
+        405,
+        "MethodNotAllowed",
+        `The HTTP method ${request.method} is not allowed on ${pathOf(request)}; use ${allowed.join(", ")}.`,
+        undefined,
+        { allow: allowed.join(", ") },
+      );
+      return reply.code(405).headers(error.headers).send(error.toBody());
+    }
+    const error = new KeyVaultError(
+      404,
+      "NotFound",
+      `No Key Vault operation at ${request.method} ${pathOf(request)}.`,
+    );
+    return reply.code(404).send(error.toBody());
+  });
+
+  registerSecretRoutes(route, options);
+  registerTokenRoutes(route, options.auth.issuer);
+  route(
+    "GET",
+    "/metrics",
+    "Metrics",
+    async (_request, reply) =>
+      reply
+        .type(options.metrics.registry.contentType)
+        .send(await options.metrics.registry.metrics()),
+    { public: true },
+  );
+  return app;
+}
+
+const pathOf = (request: FastifyRequest): string => request.url.split("?")[0] ?? request.url;
+
+function retryAfterSeconds(setting: "auto" | "none" | number, waitMs: number): number | undefined {
+  if (setting === "none") return undefined;
+  if (setting === "auto") return Math.max(1, Math.ceil(waitMs / 1000));
+  return setting;
+}
+
+/** Anything thrown while serving becomes Key Vault's error shape; nothing escapes as HTML. */
+function toKeyVaultError(error: FastifyError | KeyVaultError): KeyVaultError {
+  if (error instanceof KeyVaultError) return error;
+  const status = error.statusCode ?? 500;
+  if (status === 413) {
+    return new KeyVaultError(
+      413,
+      "RequestBodyTooLarge",
+      "The request body is larger than this operation accepts.",
+    );
+  }
+  if (status === 415) {
+    return new KeyVaultError(
+      415,
+      "UnsupportedMediaType",
+      "Send the request body as JSON (Content-Type: application/json).",
+    );
+  }
+  if (status >= 400 && status < 500) {
+    return badParameter(`The request is malformed: ${error.message}`);
+  }
+  return new KeyVaultError(
+    500,
+    "InternalServerError",
+    "The local vault failed to serve this request; see its log.",
+  );
+}
+
+/**
+ * The SDK sends `Content-Type: application/json` with no body on GET, DELETE, backup and the
+ * challenge round trip; Fastify's JSON parser would reject those as "empty JSON body".
+ */
+function acceptBodilessJson(app: FastifyInstance): void {
+  const parseJson = app.getDefaultJsonParser("error", "error");
+  app.removeContentTypeParser("application/json");
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (request, body, done) => {
+    const text = typeof body === "string" ? body : body.toString("utf8");
+    if (text === "") {
+      done(null, undefined);
+      return;
+    }
+    parseJson(request, text, done);
+  });
+}
