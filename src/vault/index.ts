@@ -1,5 +1,11 @@
-export { startVault, ENDPOINT_FILE } from "./vault-server.js";
-export type { RunningVault, VaultServerOptions } from "./vault-server.js";
+export {
+  startVault,
+  ENDPOINT_FILE,
+  DEFAULT_VAULT_NAME,
+  LOCAL_RESOURCE_GROUP,
+  LOCAL_SUBSCRIPTION_ID,
+} from "./vault-server.js";
+export type { EventGridSettings, RunningVault, VaultServerOptions } from "./vault-server.js";
 export { createVaultApp } from "./vault-app.js";
 export type { VaultAppOptions } from "./vault-app.js";
 export { KeyVaultError } from "./key-vault-error.js";

@@ -10,6 +10,8 @@ import { registerSecretRoutes } from "./routes/secret-routes.js";
 import type { RecoveryPolicy } from "./routes/secret-wire.js";
 import type { SecretStore } from "./store/index.js";
 import type { SlidingWindowLimiter } from "./throttle.js";
+import type { EventGridPublisher } from "../eventgrid/publisher/index.js";
+import { registerEventSubscriptionRoutes } from "./routes/event-subscription-routes.js";
 
 /**
  * The local vault as a Fastify app: Key Vault's secrets API, its bearer challenge, throttling,
@@ -26,6 +28,8 @@ export interface VaultAppOptions {
   logger: Logger;
   throttle?: { limiter: SlidingWindowLimiter; retryAfter: "auto" | "none" | number } | undefined;
   https?: { key: string; cert: string } | undefined;
+  /** The vault's Event Grid topic; without it the eventSubscriptions routes are absent. */
+  eventGrid?: EventGridPublisher | undefined;
   /** Milliseconds; for the throttle window. */
   nowMs?: () => number;
 }
@@ -123,6 +127,7 @@ export function createVaultApp(options: VaultAppOptions): FastifyInstance {
 
   registerSecretRoutes(route, options);
   registerTokenRoutes(route, options.auth.issuer);
+  if (options.eventGrid) registerEventSubscriptionRoutes(route, options.eventGrid);
   route(
     "GET",
     "/metrics",

@@ -10,6 +10,11 @@ import { metaValue, openDatabase, SecretStore } from "./store/index.js";
 import { SlidingWindowLimiter } from "./throttle.js";
 import { loadOrCreateTls } from "./tls/index.js";
 import { createVaultApp } from "./vault-app.js";
+import { EventGridPublisher } from "../eventgrid/publisher/index.js";
+import { vaultResourceId, type KeyVaultEventData } from "../eventgrid/wire/index.js";
+import { ExpiryScheduler } from "./expiry-events.js";
+import { definedOnly } from "../util/defined-only.js";
+import type { SecretVersion } from "./store/index.js";
 
 /**
  * Starts the local vault: SQLite store, TLS material and the HTTPS listener on loopback. The
@@ -31,15 +36,36 @@ export interface VaultServerOptions {
   tls?: { certFile: string; keyFile: string; caFile?: string | undefined } | undefined;
   tlsHostnames?: readonly string[] | undefined;
   logger?: Logger | undefined;
-  /** Epoch seconds; tests move time for purge dates and token expiry. */
+  /** The vault's name in events (VaultName) and in its ARM resource id. */
+  vaultName?: string | undefined;
+  eventGrid?: EventGridSettings | undefined;
+  /** Epoch seconds; tests move time for purge dates, token expiry and the throttle window. */
   now?: () => number;
 }
+
+export interface EventGridSettings {
+  /** Multiplies Azure's retry schedule (1 = Azure's; 0.001 turns 10 s into 10 ms). */
+  retryScale?: number | undefined;
+  /** Holds each event before its first delivery attempt, for realistic demos. */
+  publishDelayMs?: number | undefined;
+  deliveryTimeoutMs?: number | undefined;
+  handshakeTimeoutMs?: number | undefined;
+  /** How often near-expiry and expired events are looked for. */
+  expiryScanMs?: number | undefined;
+}
+
+/** ARM coordinates of the local vault: a fixed subscription and resource group. */
+export const LOCAL_SUBSCRIPTION_ID = "00000000-0000-0000-0000-000000000000";
+export const LOCAL_RESOURCE_GROUP = "kvsync-local";
+export const DEFAULT_VAULT_NAME = "demo";
 
 export interface RunningVault {
   url: string;
   caPath: string;
   tenantId: string;
+  vaultName: string;
   store: SecretStore;
+  eventGrid: EventGridPublisher;
   app: FastifyInstance;
   close(): Promise<void>;
 }
@@ -73,6 +99,44 @@ export async function startVault(options: VaultServerOptions): Promise<RunningVa
       : {}),
   });
   const store = new SecretStore(db, { now, retentionDays: options.retentionDays });
+  const vaultName = options.vaultName ?? DEFAULT_VAULT_NAME;
+  let baseUrl = "";
+  const eventSettings = options.eventGrid ?? {};
+  const eventGrid = new EventGridPublisher({
+    db,
+    topic: vaultResourceId(LOCAL_SUBSCRIPTION_ID, LOCAL_RESOURCE_GROUP, vaultName),
+    baseUrl: () => baseUrl,
+    deadLetterRoot: join(dataDir, "deadletter"),
+    logger: logger.child({ component: "eventgrid" }),
+    ca: tls.ca,
+    ...definedOnly({
+      retryScale: eventSettings.retryScale,
+      publishDelayMs: eventSettings.publishDelayMs,
+      deliveryTimeoutMs: eventSettings.deliveryTimeoutMs,
+      handshakeTimeoutMs: eventSettings.handshakeTimeoutMs,
+    }),
+  });
+  const eventData = (v: SecretVersion): KeyVaultEventData => ({
+    Id: `${baseUrl}/secrets/${v.name}/${v.version}`,
+    VaultName: vaultName,
+    ObjectType: "Secret",
+    ObjectName: v.name,
+    Version: v.version,
+    NBF: v.nbf ?? null,
+    EXP: v.exp ?? null,
+  });
+  const expiry = new ExpiryScheduler({
+    db,
+    store,
+    now,
+    logger,
+    emit: (notice) => eventGrid.publish(notice.type, eventData(notice.version)),
+  });
+  store.onNewVersion((version) => {
+    eventGrid.publish("Microsoft.KeyVault.SecretNewVersionCreated", eventData(version));
+    // A version created within 30 days of its expiry also raises SecretNearExpiry.
+    if (version.exp !== undefined) setImmediate(() => expiry.scan());
+  });
   const issuer = new TokenIssuer({ tenantId, signingKey: key, now });
   const app = createVaultApp({
     store,
@@ -89,6 +153,9 @@ export async function startVault(options: VaultServerOptions): Promise<RunningVa
             retryAfter: options.throttleRetryAfter,
           },
     https: { key: tls.key, cert: tls.cert },
+    eventGrid,
+    // A test's clock moves the throttle window too; the real clock keeps millisecond precision.
+    ...(options.now ? { nowMs: () => now() * 1000 } : {}),
   });
 
   try {
@@ -101,6 +168,9 @@ export async function startVault(options: VaultServerOptions): Promise<RunningVa
   const port = typeof address === "object" && address ? address.port : options.port;
   const host = options.host.includes(":") ? `[${options.host}]` : options.host;
   const url = `https://${host}:${port}`;
+  baseUrl = url;
+  eventGrid.start();
+  expiry.start(eventSettings.expiryScanMs ?? 60_000);
   const endpointFile = join(dataDir, ENDPOINT_FILE);
   await writeFile(
     endpointFile,
@@ -111,10 +181,14 @@ export async function startVault(options: VaultServerOptions): Promise<RunningVa
     url,
     caPath: tls.caPath,
     tenantId,
+    vaultName,
     store,
+    eventGrid,
     app,
     async close() {
+      expiry.stop();
       await app.close();
+      await eventGrid.close();
       db.close();
       await rm(endpointFile, { force: true });
     },

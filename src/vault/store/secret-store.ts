@@ -154,13 +154,20 @@ export class SecretStore {
         "UPDATE secrets SET deleted_date = NULL, scheduled_purge_date = NULL WHERE name_key = ?",
       ),
       purge: db.prepare("DELETE FROM secrets WHERE name_key = ?"),
+      latestExpiring: db.prepare<[number], VersionRow>(
+        `SELECT ${VERSION_COLUMNS} ${LATEST_JOIN}
+         WHERE s.deleted_date IS NULL AND v.exp IS NOT NULL AND v.exp <= ? ORDER BY v.exp`,
+      ),
       purgeExpired: db.prepare(
         "DELETE FROM secrets WHERE deleted_date IS NOT NULL AND scheduled_purge_date <= ?",
       ),
     };
   }
 
-  /** Called after every committed new version (set, never restore or recover). */
+  /**
+   * Called for every new version (set; never restore or recover) inside its transaction: a
+   * listener must be synchronous and may only write to the same database.
+   */
   onNewVersion(listener: NewVersionListener): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
@@ -178,7 +185,7 @@ export class SecretStore {
     const now = this.#options.now();
     const key = nameKey(name);
     const version = newVersionId();
-    this.#db.transaction(() => {
+    return this.#db.transaction(() => {
       if (!this.#sql.secret.get(key)) this.#sql.insertSecret.run(key, name);
       this.#sql.insertVersion.run({
         nameKey: key,
@@ -194,11 +201,12 @@ export class SecretStore {
         kid: input.kid ?? null,
         managed: input.managed === true ? 1 : 0,
       });
+      const created = this.getSecret(name, version);
+      if (!created) throw new Error(`version ${version} of ${name} vanished after insert`);
+      // Inside the transaction: what listeners write (event deliveries) commits with the version.
+      for (const listener of this.#listeners) listener(created);
+      return created;
     })();
-    const created = this.getSecret(name, version);
-    if (!created) throw new Error(`version ${version} of ${name} vanished after commit`);
-    for (const listener of this.#listeners) listener(created);
-    return created;
   }
 
   /** A version of an active secret; no version means the latest. */
@@ -272,6 +280,11 @@ export class SecretStore {
     if (!this.getDeletedSecret(name)) return false;
     this.#sql.purge.run(nameKey(name));
     return true;
+  }
+
+  /** The current version of each active secret that expires by `until` (epoch seconds). */
+  listExpiringSecrets(until: number): SecretVersion[] {
+    return this.#sql.latestExpiring.all(until).map(toVersion);
   }
 
   /** Every version of an active secret, oldest first, for backups. */
