@@ -1,6 +1,7 @@
 import { Command, CommanderError } from "commander";
 import { ConfigError } from "../config/index.js";
 import { devCommand } from "./dev-command.js";
+import { eventgridCommand } from "./eventgrid-command.js";
 import { secretCommand } from "./secret-command.js";
 import { vaultCommand } from "./vault-command.js";
 
@@ -17,7 +18,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     .showHelpAfterError("(add --help for usage)")
     .addCommand(devCommand())
     .addCommand(vaultCommand())
-    .addCommand(secretCommand());
+    .addCommand(secretCommand())
+    .addCommand(eventgridCommand());
   try {
     await program.parseAsync(argv);
     return 0;

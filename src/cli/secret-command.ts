@@ -2,9 +2,7 @@ import { readFile } from "node:fs/promises";
 import type { SecretClient, SecretProperties } from "@azure/keyvault-secrets";
 import { Command } from "commander";
 import {
-  addOptions,
   ConfigError,
-  parseOptions,
   secretDeleteOptions,
   secretSetAttributesOptions,
   secretSetOptions,
@@ -14,6 +12,8 @@ import {
   type OptionValues,
 } from "../config/index.js";
 import { azureSecretClient, localSecretClient, readLocalEndpoint } from "../keyvault/index.js";
+import { printJson, printLine } from "./output.js";
+import { addVerb } from "./verb.js";
 
 /**
  * `kvsync secret <verb>`: the verbs of `az keyvault secret`, against the local vault by default
@@ -36,7 +36,7 @@ export function secretCommand(): Command {
         ...(o.expires === undefined ? {} : { expiresOn: o.expires }),
         ...(o.notBefore === undefined ? {} : { notBefore: o.notBefore }),
       });
-      print(result.properties.version ?? "");
+      printLine(result.properties.version ?? "");
     },
   );
   verb(
@@ -103,8 +103,8 @@ export function secretCommand(): Command {
         deleted
           ? {
               ...describe(deleted.properties),
-              recoveryId: deleted.properties.recoveryId,
-              scheduledPurgeDate: deleted.properties.scheduledPurgeDate,
+              recoveryId: deleted.recoveryId,
+              scheduledPurgeDate: deleted.scheduledPurgeDate,
             }
           : { name, deleting: true },
       );
@@ -140,16 +140,10 @@ function verb<T extends OptionTable>(
   table: T,
   run: (client: SecretClient, name: string, options: OptionValues<T>) => Promise<void>,
 ): void {
-  const command = new Command(usage.split(" ")[0] ?? usage).description(description);
-  for (const arg of usage.split(" ").slice(1)) command.argument(arg);
-  addOptions(command, table).action(async (...args: unknown[]) => {
-    // commander passes the positional arguments, then the options object, then the command
-    const raw = args[args.length - 2] as Record<string, unknown>;
-    const name = typeof args[0] === "string" ? args[0] : "";
-    const options = parseOptions(table, raw);
-    await run(await clientFor(options as OptionValues<typeof vaultTargetOptions>), name, options);
+  addVerb(parent, usage, description, table, async (name, options) => {
+    const target = options as OptionValues<typeof vaultTargetOptions>;
+    await run(await clientFor(target), name, options);
   });
-  parent.addCommand(command);
 }
 
 async function clientFor(options: OptionValues<typeof vaultTargetOptions>): Promise<SecretClient> {
@@ -187,6 +181,3 @@ function describe(p: SecretProperties) {
     recoveryLevel: p.recoveryLevel,
   };
 }
-
-const print = (line: string): void => void process.stdout.write(`${line}\n`);
-const printJson = (value: unknown): void => print(JSON.stringify(value, null, 2));

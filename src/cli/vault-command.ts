@@ -34,6 +34,10 @@ export async function serveVault(raw: Record<string, unknown>): Promise<RunningV
         options.tlsCert !== undefined && options.tlsKey !== undefined
           ? { certFile: options.tlsCert, keyFile: options.tlsKey, caFile: options.tlsCa }
           : undefined,
+      eventGrid: {
+        retryScale: options.eventgridRetryScale,
+        publishDelayMs: options.eventgridPublishDelay,
+      },
       logger: pino({ name: "vault", level: options.logLevel }, pino.destination(2)),
     });
   } catch (error) {

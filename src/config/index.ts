@@ -2,3 +2,4 @@ export { ConfigError, addOptions, parseOptions } from "./option-table.js";
 export type { OptionSpec, OptionTable, OptionValues } from "./option-table.js";
 export * from "./vault-options.js";
 export * from "./secret-options.js";
+export * from "./eventgrid-options.js";

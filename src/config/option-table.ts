@@ -51,7 +51,7 @@ export function parseOptions<T extends OptionTable>(
   const result = z
     .object(shape)
     .strict()
-    .safeParse(pick(raw, Object.keys(table)));
+    .safeParse(pick(raw, table));
   if (result.success) return Object.freeze(result.data) as OptionValues<T>;
   throw new ConfigError(
     result.error.issues.map((issue) => {
@@ -62,9 +62,13 @@ export function parseOptions<T extends OptionTable>(
   );
 }
 
-function pick(raw: Record<string, unknown>, keys: string[]): Record<string, unknown> {
+/** Commander names values after the flag (--event-ttl → eventTtl); tables may name them freely. */
+function pick(raw: Record<string, unknown>, table: OptionTable): Record<string, unknown> {
   const picked: Record<string, unknown> = {};
-  for (const key of keys) if (raw[key] !== undefined) picked[key] = raw[key];
+  for (const [key, spec] of Object.entries(table)) {
+    const value = raw[new Option(spec.flag).attributeName()];
+    if (value !== undefined) picked[key] = value;
+  }
   return picked;
 }
 

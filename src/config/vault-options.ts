@@ -101,5 +101,24 @@ export const vaultServeOptions = {
     description: "extra names or IPs for the generated server certificate",
     schema: z.array(z.string().min(1)).default([]),
   },
+  vaultName: {
+    flag: "--vault-name <name>",
+    description: "the vault's name in Event Grid events (VaultName) and its resource id",
+    schema: z.string().regex(/^[A-Za-z0-9-]{3,24}$/, "3–24 characters of A-Z, a-z, 0-9 and -"),
+    defaultValue: "demo",
+  },
+  eventgridRetryScale: {
+    flag: "--eventgrid-retry-scale <factor>",
+    description:
+      "multiply Event Grid's retry schedule (10 s, 30 s, 1 m, …); 0.01 makes 10 s into 100 ms",
+    schema: z.coerce.number().positive("must be greater than 0").max(1, "must be at most 1"),
+    defaultValue: 1,
+  },
+  eventgridPublishDelay: {
+    flag: "--eventgrid-publish-delay <ms>",
+    description: "hold each event this long before delivering it, like Azure's publishing latency",
+    schema: z.coerce.number().int().min(0, "must be 0 or more"),
+    defaultValue: 0,
+  },
   logLevel: logLevelOption,
 } satisfies OptionTable;

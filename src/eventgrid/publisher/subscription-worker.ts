@@ -102,7 +102,9 @@ export class SubscriptionWorker {
     const next = this.#ctx.store.nextDueAt(this.#sub.name);
     if (next === undefined) return;
     const wait = Math.min(Math.max(0, next - this.#ctx.nowMs()), MAX_SLEEP_MS);
-    this.#timer = setTimeout(() => this.wake(), wait);
+    this.#timer = setTimeout(() => {
+      this.wake();
+    }, wait);
     this.#timer.unref();
   }
 

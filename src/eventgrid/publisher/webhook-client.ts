@@ -59,16 +59,13 @@ export function sendWebhook(req: WebhookRequest): Promise<WebhookResponse> {
           size += chunk.length;
           if (size <= MAX_RESPONSE_BYTES) chunks.push(chunk);
         });
-        res.on("end", () =>
-          finish({
-            status: res.statusCode,
-            headers: res.headers,
-            body: Buffer.concat(chunks).toString("utf8"),
-          }),
-        );
-        res.on("error", () =>
-          finish({ status: undefined, headers: {}, body: "", error: "socket" }),
-        );
+        res.on("end", () => {
+          const body = Buffer.concat(chunks).toString("utf8");
+          finish({ status: res.statusCode, headers: res.headers, body });
+        });
+        res.on("error", () => {
+          finish({ status: undefined, headers: {}, body: "", error: "socket" });
+        });
       },
     );
     const timer = setTimeout(() => {

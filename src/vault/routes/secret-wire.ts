@@ -103,14 +103,14 @@ const attributesSchema = z.object({
 const tagsSchema = z
   .record(z.string().max(LIMITS.tagChars), z.string().max(LIMITS.tagChars))
   .refine((tags) => Object.keys(tags).length <= LIMITS.tags, {
-    message: `at most ${LIMITS.tags} tags are allowed`,
+    error: `at most ${LIMITS.tags} tags are allowed`,
   });
 
 export const setSecretBody = z.object({
   value: z
     .string({ error: "value is required and must be a string" })
     .refine((v) => Buffer.byteLength(v, "utf8") <= LIMITS.valueBytes, {
-      message: `the value exceeds the maximum of ${LIMITS.valueBytes} bytes`,
+      error: `the value exceeds the maximum of ${LIMITS.valueBytes} bytes`,
     })
     .transform((v) => new SecretValue(v)),
   contentType: z.string().max(LIMITS.contentTypeChars).optional(),

@@ -9,7 +9,7 @@ import Database from "better-sqlite3";
  * or kill -9 of this process (the WAL is in the OS page cache); only a power loss may lose the
  * last commits, which is the right trade for a development vault.
  */
-export function openDatabase(dataDir: string | ":memory:"): Database.Database {
+export function openDatabase(dataDir: string): Database.Database {
   let file = ":memory:";
   if (dataDir !== ":memory:") {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
