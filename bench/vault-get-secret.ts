@@ -5,13 +5,11 @@
  *
  *   npm run bench:vault -- [--seconds 10] [--connections 32]
  */
-import { spawn } from "node:child_process";
-import { mkdtemp, rm, writeFile, mkdir } from "node:fs/promises";
-import { cpus, tmpdir, totalmem } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { createInterface } from "node:readline";
+import { mkdir, writeFile } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import autocannon from "autocannon";
+import { machineFacts, root, startBenchVault, vaultCaller } from "./support.js";
 
 const { values } = parseArgs({
   options: {
@@ -22,44 +20,29 @@ const { values } = parseArgs({
 });
 const seconds = Number(values.seconds);
 const connections = Number(values.connections);
-const root = resolve(dirname(new URL(import.meta.url).pathname), "..");
 
-const dataDir = await mkdtemp(join(tmpdir(), "kvsync-bench-"));
-const vault = spawn(
-  process.execPath,
-  [
-    join(root, "bin/kvsync.js"),
-    "vault",
-    "serve",
-    "--port",
-    "0",
-    "--data",
-    dataDir,
-    "--log-level",
-    "silent",
-  ],
-  // Logging stays on (one JSON line per request, as users run it), written to /dev/null.
-  { stdio: ["ignore", "pipe", "ignore"] },
-);
+const vault = await startBenchVault();
 try {
-  const url = await vaultUrl(vault.stdout);
-  const headers = { authorization: "Bearer bench", "content-type": "application/json" };
-  await fetchJson(`${url}/secrets/bench?api-version=7.5`, "PUT", headers, {
-    value: "v".repeat(64),
-  });
+  const call = vaultCaller(vault);
+  const created = await call("PUT", "/secrets/bench", { value: "v".repeat(64) });
+  if (created.status !== 200) throw new Error(`setup: HTTP ${created.status}`);
 
-  // Warm up the JIT and the connections, then measure.
-  await run(url, headers, 2);
-  const result = await run(url, headers, seconds);
+  const run = (duration: number) =>
+    // autocannon skips certificate checks (loopback only); the vault's TLS work is still done.
+    autocannon({
+      url: `${vault.url}/secrets/bench/?api-version=7.5`,
+      connections,
+      duration,
+      headers: { authorization: "Bearer bench" },
+    });
+  await run(2); // warm up the JIT and the connections
+  const result = await run(seconds);
   const report = {
     benchmark: "local vault GetSecret over HTTPS, keep-alive",
     command: `npm run bench:vault -- --seconds ${seconds} --connections ${connections}`,
     date: new Date().toISOString(),
     machine: {
-      cores: cpus().length,
-      cpu: cpus()[0]?.model ?? "unknown",
-      memoryGiB: Math.round(totalmem() / 2 ** 30),
-      node: process.version,
+      ...machineFacts(),
       note: "load generator (autocannon) and vault share the machine; vault logs at info level",
     },
     connections,
@@ -76,8 +59,9 @@ try {
     },
     target: { requestsPerSecond: 5000 },
   };
-  await mkdir(dirname(resolve(root, values.out)), { recursive: true });
-  await writeFile(resolve(root, values.out), JSON.stringify(report, null, 2) + "\n");
+  const out = resolve(root, values.out);
+  await mkdir(dirname(out), { recursive: true });
+  await writeFile(out, JSON.stringify(report, null, 2) + "\n");
   process.stdout.write(
     `GetSecret: ${report.requestsPerSecond} req/s, p50 ${report.latencyMs.p50} ms, p99 ${report.latencyMs.p99} ms ` +
       `(${report.requests} requests, ${report.non2xx} non-2xx, ${report.errors} errors; ` +
@@ -85,47 +69,5 @@ try {
   );
   if (report.non2xx > 0 || report.errors > 0) process.exitCode = 1;
 } finally {
-  vault.kill("SIGTERM");
-  await new Promise((r) => vault.once("exit", r));
-  await rm(dataDir, { recursive: true, force: true });
-}
-
-function run(url: string, headers: Record<string, string>, duration: number) {
-  // autocannon skips certificate checks (loopback only); the vault's TLS work is still done.
-  return autocannon({
-    url: `${url}/secrets/bench/?api-version=7.5`,
-    connections,
-    duration,
-    headers,
-  });
-}
-
-async function vaultUrl(stdout: NodeJS.ReadableStream): Promise<string> {
-  for await (const line of createInterface({ input: stdout })) {
-    const match = /vault URL\s+(\S+)/.exec(line);
-    if (match?.[1]) return match[1];
-  }
-  throw new Error("the vault exited before printing its URL");
-}
-
-async function fetchJson(
-  url: string,
-  method: string,
-  headers: Record<string, string>,
-  body: unknown,
-) {
-  // Node's fetch cannot take a CA per call; this one setup request skips verification on loopback.
-  const { request } = await import("node:https");
-  await new Promise<void>((resolvePromise, reject) => {
-    const req = request(url, { method, headers, rejectUnauthorized: false }, (res) => {
-      res.resume();
-      res.on("end", () =>
-        res.statusCode === 200
-          ? resolvePromise()
-          : reject(new Error(`setup: HTTP ${res.statusCode ?? 0}`)),
-      );
-    });
-    req.on("error", reject);
-    req.end(JSON.stringify(body));
-  });
+  await vault.stop();
 }
