@@ -118,10 +118,10 @@ test("readers never see a mix of two sets or a partial file while sets are swapp
   const set = (i: number) =>
     payload({ a: `gen-${i}-`.padEnd(4096, "a"), b: `gen-${i}-`.padEnd(4096, "b") });
   await writeAtomically(dir, set(0));
-  let writing = true;
+  const state = { writing: true };
   let reads = 0;
   const reader = (async () => {
-    while (writing) {
+    while (state.writing) {
       // Read both through ..data resolved once, as a consumer following the link does.
       const target = await readlink(join(dir, "..data")).catch(() => undefined);
       if (target === undefined) continue;
@@ -136,7 +136,7 @@ test("readers never see a mix of two sets or a partial file while sets are swapp
     }
   })();
   for (let i = 1; i <= 200; i++) await writeAtomically(dir, set(i));
-  writing = false;
+  state.writing = false;
   await reader;
   assert.ok(reads > 0);
   assert.equal((await readFile(join(dir, "a"), "utf8")).split("-")[1], "200");

@@ -1,5 +1,10 @@
 import { randomUUID } from "node:crypto";
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from "fastify";
+import Fastify, {
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from "fastify";
 import type { Logger } from "pino";
 import { checkBearer, type ChallengeOptions } from "./auth/index.js";
 import { registerTokenRoutes } from "./auth/token-routes.js";
@@ -43,9 +48,21 @@ export function createVaultApp(options: VaultAppOptions): FastifyInstance {
     ...(options.https ? { https: { key: options.https.key, cert: options.https.cert } } : {}),
     logger: false,
     bodyLimit: BODY_LIMIT,
-    routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
+    // Names run to 127 characters; Fastify's default of 100 would answer valid ones with 414.
+    routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, maxParamLength: 1024 },
     genReqId: () => randomUUID(),
     return503OnClosing: true,
+    // The router refuses bad percent-encoding and over-long segments before any hook runs:
+    // answer those in Key Vault's shape too, and log and count them like every other request.
+    frameworkErrors: (error, genericRequest, genericReply) => {
+      const request = genericRequest as unknown as FastifyRequest;
+      const reply = genericReply as unknown as FastifyReply;
+      reply.raw.once("finish", () => {
+        answered(request, reply);
+      });
+      const kvError = badParameter(`The request URI is not valid: ${error.message}`);
+      void reply.code(kvError.statusCode).headers(keyVaultHeaders(request)).send(kvError.toBody());
+    },
   }) as unknown as FastifyInstance;
 
   acceptBodilessJson(app);
@@ -54,14 +71,7 @@ export function createVaultApp(options: VaultAppOptions): FastifyInstance {
   const nowMs = options.nowMs ?? Date.now;
 
   app.addHook("onRequest", async (request, reply) => {
-    const clientRequestId = request.headers["x-ms-client-request-id"];
-    void reply.headers({
-      "cache-control": "no-cache",
-      "x-ms-request-id": request.id,
-      "x-ms-keyvault-region": "local",
-      "x-ms-keyvault-service-version": "kvsync-local",
-      ...(typeof clientRequestId === "string" ? { "x-ms-client-request-id": clientRequestId } : {}),
-    });
+    void reply.headers(keyVaultHeaders(request));
     if (request.routeOptions.config.public === true) return;
     // Key Vault's order: throttling, then the bearer check, and only then the request itself.
     if (options.throttle) {
@@ -81,7 +91,7 @@ export function createVaultApp(options: VaultAppOptions): FastifyInstance {
     }
   });
 
-  app.addHook("onResponse", async (request, reply) => {
+  function answered(request: FastifyRequest, reply: FastifyReply): void {
     const operation = request.routeOptions.config.operation ?? "Unknown";
     options.metrics.record(operation, reply.statusCode, reply.elapsedTime / 1000);
     // Allow-listed fields only: the path names a secret at most, never a value.
@@ -92,6 +102,9 @@ export function createVaultApp(options: VaultAppOptions): FastifyInstance {
       ms: Math.round(reply.elapsedTime * 100) / 100,
       op: operation,
     });
+  }
+  app.addHook("onResponse", async (request, reply) => {
+    answered(request, reply);
   });
 
   app.setErrorHandler(async (error: FastifyError | KeyVaultError, request, reply) => {
@@ -142,6 +155,17 @@ export function createVaultApp(options: VaultAppOptions): FastifyInstance {
 }
 
 const pathOf = (request: FastifyRequest): string => request.url.split("?")[0] ?? request.url;
+
+function keyVaultHeaders(request: FastifyRequest): Record<string, string> {
+  const clientRequestId = request.headers["x-ms-client-request-id"];
+  return {
+    "cache-control": "no-cache",
+    "x-ms-request-id": request.id,
+    "x-ms-keyvault-region": "local",
+    "x-ms-keyvault-service-version": "kvsync-local",
+    ...(typeof clientRequestId === "string" ? { "x-ms-client-request-id": clientRequestId } : {}),
+  };
+}
 
 function retryAfterSeconds(setting: "auto" | "none" | number, waitMs: number): number | undefined {
   if (setting === "none") return undefined;

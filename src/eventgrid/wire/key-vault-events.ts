@@ -68,3 +68,15 @@ export const vaultResourceId = (subscriptionId: string, resourceGroup: string, v
 export function eventTime(date: Date): string {
   return date.toISOString().replace(/\.(\d{3})Z$/, ".$10000Z");
 }
+
+/** `data` of Microsoft.EventGrid.SubscriptionValidationEvent (Event Grid schema only). */
+export interface SubscriptionValidationEventData {
+  validationCode: string;
+  /** For manual validation: GET it within 10 minutes (port 553). */
+  validationUrl?: string;
+}
+
+/** The synchronous answer that completes the Event Grid schema validation handshake. */
+export interface SubscriptionValidationResponse {
+  validationResponse: string;
+}
