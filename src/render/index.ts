@@ -1,0 +1,2 @@
+export { renderSecret, RenderError } from "./render-secret.js";
+export type { ObjectEncoding } from "./render-secret.js";
