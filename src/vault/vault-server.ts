@@ -109,6 +109,8 @@ export async function startVault(options: VaultServerOptions): Promise<RunningVa
     deadLetterRoot: join(dataDir, "deadletter"),
     logger: logger.child({ component: "eventgrid" }),
     ca: tls.ca,
+    // Subscriptions are dated on the vault's clock, the one its versions' `created` comes from.
+    objectClockMs: () => now() * 1000,
     ...definedOnly({
       retryScale: eventSettings.retryScale,
       publishDelayMs: eventSettings.publishDelayMs,
@@ -130,7 +132,8 @@ export async function startVault(options: VaultServerOptions): Promise<RunningVa
     store,
     now,
     logger,
-    emit: (notice) => eventGrid.publish(notice.type, eventData(notice.version)),
+    emit: (notice) =>
+      eventGrid.publish(notice.type, eventData(notice.version), notice.version.created * 1000),
   });
   store.onNewVersion((version) => {
     eventGrid.publish("Microsoft.KeyVault.SecretNewVersionCreated", eventData(version));

@@ -28,6 +28,8 @@ export interface EventGridPublisherOptions {
   deadLetterRoot: string;
   logger: Logger;
   nowMs?: () => number;
+  /** The clock of the objects' `created` times, which dates subscriptions. Default: nowMs. */
+  objectClockMs?: () => number;
   random?: () => number;
   /** Multiplies Azure's retry schedule; 0.001 turns 10 s into 10 ms (tests, demos). */
   retryScale?: number;
@@ -120,6 +122,7 @@ export class EventGridPublisher {
       return { ok: true, subscription: updated, created: false };
     }
     const creating: Subscription = {
+      createdAt: existing?.createdAt ?? (this.#options.objectClockMs ?? this.#nowMs)(),
       ...config,
       provisioningState: "Creating",
       validationCode: undefined,
@@ -176,12 +179,23 @@ export class EventGridPublisher {
    * Queues an event for every live subscription whose filter matches. Synchronous and DB-only:
    * call it inside the transaction that made the change, so the two commit together.
    */
-  publish(type: KeyVaultEventType, data: KeyVaultEventData): PublishedEvent {
+  publish(
+    type: KeyVaultEventType,
+    data: KeyVaultEventData,
+    objectCreatedMs?: number,
+  ): PublishedEvent {
     const now = this.#nowMs();
     const event = newEvent(type, this.#options.topic, data, new Date(now));
+    // Key Vault raises events only for versions created after the subscription existed.
     const targets = this.#store
       .listSubscriptions()
-      .filter((sub) => sub.provisioningState === "Succeeded" && matches(sub, type, event.subject));
+      .filter(
+        (sub) =>
+          sub.provisioningState === "Succeeded" &&
+          matches(sub, type, event.subject) &&
+          (objectCreatedMs === undefined ||
+            objectCreatedMs >= Math.floor(sub.createdAt / 1000) * 1000),
+      );
     if (targets.length === 0) return event;
     const size = Buffer.byteLength(JSON.stringify(render(event, "EventGridSchema")));
     this.#store.enqueue(

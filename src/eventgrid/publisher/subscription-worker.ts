@@ -49,6 +49,7 @@ export class SubscriptionWorker {
   #timer: NodeJS.Timeout | undefined;
   #scheduled = false;
   #stopped = false;
+  readonly #abort = new AbortController();
   readonly #pending = new Set<Promise<void>>();
 
   constructor(sub: Subscription, ctx: WorkerContext) {
@@ -74,6 +75,8 @@ export class SubscriptionWorker {
   async stop(): Promise<void> {
     this.#stopped = true;
     clearTimeout(this.#timer);
+    // In-flight requests end now; their rows stay leased and are retried after the next start.
+    this.#abort.abort();
     await Promise.allSettled([...this.#pending]);
   }
 
@@ -93,7 +96,10 @@ export class SubscriptionWorker {
       this.#inFlight++;
       this.#pending.add(work);
     }
-    this.#sleepUntilNextDue();
+    // With every slot taken, the next batch to finish wakes the worker: a timer for rows that
+    // are already due would fire at once, find no free slot and re-arm, spinning until then.
+    if (this.#inFlight < this.#ctx.concurrency) this.#sleepUntilNextDue();
+    else clearTimeout(this.#timer);
   }
 
   #sleepUntilNextDue(): void {
@@ -131,7 +137,9 @@ export class SubscriptionWorker {
       body,
       timeoutMs: this.#ctx.deliveryTimeoutMs,
       ca: this.#ctx.ca,
+      signal: this.#abort.signal,
     });
+    if (this.#stopped) return; // the store may be closing: leave the rows to the next start
     const outcome = outcomeOf(res.status, res.error);
     const now = this.#ctx.nowMs();
     if (outcome === "Succeeded") {

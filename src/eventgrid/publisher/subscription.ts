@@ -35,6 +35,8 @@ export interface Subscription {
   /** Set while a manual validation (GET on validationUrl) is possible. */
   validationCode: string | undefined;
   validationExpiresAt: number | undefined;
+  /** Epoch ms of the first PUT: objects older than this raise no events for it. */
+  createdAt: number;
 }
 
 const NAME = /^[A-Za-z0-9-]{3,64}$/;
@@ -130,7 +132,10 @@ export function semanticProblems(body: SubscriptionBody): string[] {
 export function fromBody(
   name: string,
   body: SubscriptionBody,
-): Omit<Subscription, "provisioningState" | "validationCode" | "validationExpiresAt"> {
+): Omit<
+  Subscription,
+  "provisioningState" | "validationCode" | "validationExpiresAt" | "createdAt"
+> {
   const p = body.properties;
   const destination = p.destination.properties;
   return {

@@ -22,6 +22,8 @@ export interface WebhookRequest {
   timeoutMs: number;
   /** Extra CA to trust for https endpoints (e.g. the local vault's own CA). */
   ca?: string | undefined;
+  /** Aborting ends the request at once, answered as a socket error. */
+  signal?: AbortSignal | undefined;
 }
 
 const MAX_RESPONSE_BYTES = 64 * 1024;
@@ -72,6 +74,9 @@ export function sendWebhook(req: WebhookRequest): Promise<WebhookResponse> {
       finish({ status: undefined, headers: {}, body: "", error: "timeout" });
       outgoing.destroy();
     }, req.timeoutMs);
+    const onAbort = () => outgoing.destroy(new Error("aborted"));
+    req.signal?.addEventListener("abort", onAbort, { once: true });
+    outgoing.on("close", () => req.signal?.removeEventListener("abort", onAbort));
     outgoing.on("error", (error: NodeJS.ErrnoException) => {
       const dns = error.code === "ENOTFOUND" || error.code === "EAI_AGAIN";
       finish({ status: undefined, headers: {}, body: "", error: dns ? "dns" : "socket" });
