@@ -1,6 +1,7 @@
 import { Command, CommanderError } from "commander";
 import { ConfigError } from "../config/index.js";
 import { devCommand } from "./dev-command.js";
+import { echoCommand } from "./echo-command.js";
 import { eventgridCommand } from "./eventgrid-command.js";
 import { secretCommand } from "./secret-command.js";
 import { vaultCommand } from "./vault-command.js";
@@ -19,7 +20,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     .addCommand(devCommand())
     .addCommand(vaultCommand())
     .addCommand(secretCommand())
-    .addCommand(eventgridCommand());
+    .addCommand(eventgridCommand())
+    .addCommand(echoCommand());
   try {
     await program.parseAsync(argv);
     return 0;

@@ -3,3 +3,4 @@ export type { OptionSpec, OptionTable, OptionValues } from "./option-table.js";
 export * from "./vault-options.js";
 export * from "./secret-options.js";
 export * from "./eventgrid-options.js";
+export * from "./echo-options.js";
