@@ -4,3 +4,5 @@ export * from "./vault-options.js";
 export * from "./secret-options.js";
 export * from "./eventgrid-options.js";
 export * from "./echo-options.js";
+export * from "./receiver-options.js";
+export * from "./dev-options.js";

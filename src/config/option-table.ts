@@ -48,10 +48,7 @@ export function parseOptions<T extends OptionTable>(
 ): OptionValues<T> {
   const shape: Record<string, z.ZodType> = {};
   for (const [key, spec] of Object.entries(table)) shape[key] = spec.schema;
-  const result = z
-    .object(shape)
-    .strict()
-    .safeParse(pick(raw, table));
+  const result = z.object(shape).strict().safeParse(pick(raw, table));
   if (result.success) return Object.freeze(result.data) as OptionValues<T>;
   throw new ConfigError(
     result.error.issues.map((issue) => {
