@@ -65,6 +65,8 @@ const key = (name: string): string => name.toLowerCase();
 export class DeliveryStore {
   readonly #db: Database.Database;
   readonly #sql;
+  /** Subscriptions change rarely and are read on every publish: kept parsed until a write. */
+  #subscriptions: Subscription[] | undefined;
 
   constructor(db: Database.Database) {
     this.#db = db;
@@ -105,6 +107,7 @@ export class DeliveryStore {
   }
 
   saveSubscription(sub: Subscription): void {
+    this.#subscriptions = undefined;
     const { provisioningState, validationCode, validationExpiresAt, ...config } = sub;
     this.#sql.upsert.run({
       key: key(sub.name),
@@ -120,11 +123,13 @@ export class DeliveryStore {
     return row && toSubscription(row);
   }
 
-  listSubscriptions(): Subscription[] {
-    return this.#sql.all.all().map(toSubscription);
+  listSubscriptions(): readonly Subscription[] {
+    this.#subscriptions ??= this.#sql.all.all().map(toSubscription);
+    return this.#subscriptions;
   }
 
   deleteSubscription(name: string): boolean {
+    this.#subscriptions = undefined;
     return this.#sql.remove.run(key(name)).changes > 0;
   }
 

@@ -90,7 +90,7 @@ export class EventGridPublisher {
     this.#workers.clear();
   }
 
-  listSubscriptions(): Subscription[] {
+  listSubscriptions(): readonly Subscription[] {
     return this.#store.listSubscriptions();
   }
 
