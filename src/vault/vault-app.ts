@@ -49,7 +49,11 @@ export function createVaultApp(options: VaultAppOptions): FastifyInstance {
     logger: false,
     bodyLimit: BODY_LIMIT,
     // Names run to 127 characters; Fastify's default of 100 would answer valid ones with 414.
-    routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, maxParamLength: 1024 },
+    routerOptions: {
+      ignoreTrailingSlash: true,
+      ignoreDuplicateSlashes: true,
+      maxParamLength: 1024,
+    },
     genReqId: () => randomUUID(),
     return503OnClosing: true,
     // The router refuses bad percent-encoding and over-long segments before any hook runs:
@@ -203,11 +207,12 @@ function toKeyVaultError(error: FastifyError | KeyVaultError): KeyVaultError {
 
 /**
  * The SDK sends `Content-Type: application/json` with no body on GET, DELETE, backup and the
- * challenge round trip; Fastify's JSON parser would reject those as "empty JSON body".
+ * challenge round trip; Fastify's JSON parser would reject those as "empty JSON body". JSON is
+ * the only body type: Fastify's built-in text/plain parser goes too, so such bodies get 415.
  */
 function acceptBodilessJson(app: FastifyInstance): void {
   const parseJson = app.getDefaultJsonParser("error", "error");
-  app.removeContentTypeParser("application/json");
+  app.removeAllContentTypeParsers();
   app.addContentTypeParser("application/json", { parseAs: "string" }, (request, body, done) => {
     const text = typeof body === "string" ? body : body.toString("utf8");
     if (text === "") {

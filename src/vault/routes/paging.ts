@@ -20,11 +20,22 @@ export function pageSize(query: Record<string, string | undefined>): number {
   return n;
 }
 
-export function cursor(query: Record<string, string | undefined>): string | undefined {
+/**
+ * The store's cursor inside `$skiptoken`. `shape`, if given, is what this list's cursors look
+ * like: a token the list did not make is refused rather than read as an empty page.
+ */
+export function cursor(
+  query: Record<string, string | undefined>,
+  shape?: RegExp,
+): string | undefined {
   const token = query["$skiptoken"];
   if (token === undefined || token === "") return undefined;
   const decoded = Buffer.from(token, "base64url").toString("utf8");
-  if (decoded === "" || Buffer.from(decoded, "utf8").toString("base64url") !== token) {
+  if (
+    decoded === "" ||
+    Buffer.from(decoded, "utf8").toString("base64url") !== token ||
+    (shape !== undefined && !shape.test(decoded))
+  ) {
     throw badParameter("Invalid $skiptoken: use the nextLink of the previous page as it is.");
   }
   return decoded;

@@ -88,7 +88,8 @@ export function registerSecretRoutes(route: RouteRegistrar, options: SecretRoute
     const name = checkedName(request);
     const query = request.query as Query;
     const size = pageSize(query);
-    const page = store.listSecretVersions(name, cursor(query), size);
+    // Version cursors are sequence numbers; anything else would silently list nothing.
+    const page = store.listSecretVersions(name, cursor(query, /^\d{1,15}$/), size);
     const origin = originOf(request);
     return {
       value: page.items.map((v) => secretItem(origin, v, recovery, true)),

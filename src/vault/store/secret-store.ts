@@ -111,9 +111,10 @@ export class SecretStore {
     this.#db = db;
     this.#options = options;
     this.#sql = {
-      secret: db.prepare<[string], { name: string; deleted_date: number | null }>(
-        "SELECT name, deleted_date FROM secrets WHERE name_key = ?",
-      ),
+      secret: db.prepare<
+        [string],
+        { name: string; deleted_date: number | null; scheduled_purge_date: number | null }
+      >("SELECT name, deleted_date, scheduled_purge_date FROM secrets WHERE name_key = ?"),
       insertSecret: db.prepare("INSERT INTO secrets (name_key, name) VALUES (?, ?)"),
       insertVersion: db.prepare(`INSERT INTO secret_versions
         (name_key, version, value, content_type, tags, enabled, nbf, exp, created, updated, kid, managed)
@@ -177,7 +178,14 @@ export class SecretStore {
   state(name: string): "active" | "deleted" | undefined {
     const row = this.#sql.secret.get(nameKey(name));
     if (!row) return undefined;
-    return row.deleted_date === null ? "active" : "deleted";
+    if (row.deleted_date === null) return "active";
+    // Past its purge date the secret is gone, even if nothing has listed deleted secrets since:
+    // purge it now, so that its name is free for set and restore.
+    if (row.scheduled_purge_date !== null && row.scheduled_purge_date <= this.#options.now()) {
+      this.#sql.purge.run(nameKey(name));
+      return undefined;
+    }
+    return "deleted";
   }
 
   /** Adds a version; the caller has checked the name is not deleted. */
