@@ -6,9 +6,9 @@ import type { ProvisioningState, Subscription } from "./subscription.js";
 /**
  * Subscriptions and pending deliveries, in the vault's own SQLite database, so that both survive
  * a restart and a new version's deliveries commit in the same transaction as the version itself.
- * A delivery row lives until it succeeds or is dead-lettered; while a request is in flight the
- * row is leased (its next attempt pushed past the request's deadline), and leases are released
- * on start, so a crash mid-request means one more attempt, never a lost event.
+ * A delivery row lives until it succeeds or is dead-lettered. Which rows are in flight is known
+ * only in memory (one worker per subscription, in this process): after a crash mid-request the
+ * row is simply due again, so the event is delivered at least once, never lost.
  */
 
 export interface DeliveryRow {
@@ -52,13 +52,12 @@ const SCHEMA = `
     attempts INTEGER NOT NULL DEFAULT 0,
     next_attempt_at INTEGER NOT NULL,
     expires_at INTEGER NOT NULL,
-    leased INTEGER NOT NULL DEFAULT 0,
     last_outcome TEXT,
     last_status INTEGER,
     last_attempt_at INTEGER
   );
   CREATE INDEX IF NOT EXISTS event_deliveries_due
-    ON event_deliveries (subscription_key, leased, next_attempt_at);`;
+    ON event_deliveries (subscription_key, next_attempt_at);`;
 
 const key = (name: string): string => name.toLowerCase();
 
@@ -90,16 +89,14 @@ export class DeliveryStore {
         RawDelivery
       >(`SELECT id, event, size, published_at, attempts, expires_at,
           last_outcome, last_status, last_attempt_at FROM event_deliveries
-        WHERE subscription_key = ? AND leased = 0 AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?`),
-      lease: db.prepare("UPDATE event_deliveries SET leased = 1 WHERE id = ?"),
-      nextDue: db.prepare<[string], { at: number | null }>(
-        "SELECT MIN(next_attempt_at) AS at FROM event_deliveries WHERE subscription_key = ? AND leased = 0",
+        WHERE subscription_key = ? AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?`),
+      nextDue: db.prepare<[string, number], { id: number; at: number }>(
+        `SELECT id, next_attempt_at AS at FROM event_deliveries WHERE subscription_key = ?
+         ORDER BY next_attempt_at, id LIMIT ?`,
       ),
       done: db.prepare("DELETE FROM event_deliveries WHERE id = ?"),
-      retry:
-        db.prepare(`UPDATE event_deliveries SET leased = 0, attempts = @attempts, next_attempt_at = @at,
+      retry: db.prepare(`UPDATE event_deliveries SET attempts = @attempts, next_attempt_at = @at,
           last_outcome = @outcome, last_status = @status, last_attempt_at = @attemptAt WHERE id = @id`),
-      releaseLeases: db.prepare("UPDATE event_deliveries SET leased = 0 WHERE leased = 1"),
       pending: db.prepare<[string], { n: number }>(
         "SELECT COUNT(*) AS n FROM event_deliveries WHERE subscription_key = ?",
       ),
@@ -148,30 +145,34 @@ export class DeliveryStore {
   }
 
   /**
-   * Leases the next batch of due deliveries: at most `maxEvents`, and at most `maxBytes` of
-   * events unless the first alone is larger (an oversize event is sent alone).
+   * The next batch of due deliveries, skipping those `inFlight`: at most `maxEvents`, and at
+   * most `maxBytes` of events unless the first alone is larger (an oversize event goes alone).
    */
   claimDue(
     name: string,
     now: number,
     limits: { maxEvents: number; maxBytes: number },
+    inFlight: ReadonlySet<number>,
   ): DeliveryRow[] {
-    return this.#db.transaction(() => {
-      const rows = this.#sql.due.all(key(name), now, limits.maxEvents);
-      const batch: RawDelivery[] = [];
-      let bytes = 0;
-      for (const row of rows) {
-        if (batch.length > 0 && bytes + row.size > limits.maxBytes) break;
-        bytes += row.size;
-        batch.push(row);
-        this.#sql.lease.run(row.id);
-      }
-      return batch.map(toDelivery);
-    })();
+    const rows = this.#sql.due.all(key(name), now, limits.maxEvents + inFlight.size);
+    const batch: RawDelivery[] = [];
+    let bytes = 0;
+    for (const row of rows) {
+      if (inFlight.has(row.id)) continue;
+      if (batch.length === limits.maxEvents) break;
+      if (batch.length > 0 && bytes + row.size > limits.maxBytes) break;
+      bytes += row.size;
+      batch.push(row);
+    }
+    return batch.map(toDelivery);
   }
 
-  nextDueAt(name: string): number | undefined {
-    return this.#sql.nextDue.get(key(name))?.at ?? undefined;
+  /** When the earliest delivery not in flight comes due. */
+  nextDueAt(name: string, inFlight: ReadonlySet<number>): number | undefined {
+    for (const row of this.#sql.nextDue.all(key(name), inFlight.size + 1)) {
+      if (!inFlight.has(row.id)) return row.at;
+    }
+    return undefined;
   }
 
   pendingCount(name: string): number {
@@ -195,11 +196,6 @@ export class DeliveryStore {
     },
   ): void {
     this.#sql.retry.run({ id, ...update, status: update.status ?? null });
-  }
-
-  /** After a restart nothing is in flight: every lease is released. */
-  releaseLeases(): void {
-    this.#sql.releaseLeases.run();
   }
 
   transaction<T>(work: () => T): T {

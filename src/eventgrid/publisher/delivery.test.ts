@@ -531,9 +531,13 @@ function countPolls(name: string): { readonly count: number; stop(): void } {
   // eslint-disable-next-line @typescript-eslint/unbound-method -- called with its `this` below
   const original = DeliveryStore.prototype.nextDueAt;
   let count = 0;
-  DeliveryStore.prototype.nextDueAt = function (this: DeliveryStore, sub: string) {
+  DeliveryStore.prototype.nextDueAt = function (
+    this: DeliveryStore,
+    sub: string,
+    inFlight: ReadonlySet<number>,
+  ) {
     if (sub.toLowerCase() === name) count++;
-    return original.call(this, sub);
+    return original.call(this, sub, inFlight);
   };
   return {
     get count() {

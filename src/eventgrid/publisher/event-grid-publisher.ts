@@ -81,7 +81,6 @@ export class EventGridPublisher {
 
   /** Resumes deliveries left pending by the last run. */
   start(): void {
-    this.#store.releaseLeases();
     for (const sub of this.#store.listSubscriptions()) this.#worker(sub).wake();
   }
 

@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import type { Logger } from "pino";
 import type { DeliveryRow, DeliveryStore } from "./delivery-store.js";
 import { batchBody } from "./envelope.js";
@@ -46,6 +47,8 @@ export class SubscriptionWorker {
   #sub: Subscription;
   readonly #ctx: WorkerContext;
   #inFlight = 0;
+  /** Rows being delivered right now: claimed in memory only (see DeliveryStore). */
+  readonly #inFlightIds = new Set<number>();
   #timer: NodeJS.Timeout | undefined;
   #scheduled = false;
   #stopped = false;
@@ -55,6 +58,8 @@ export class SubscriptionWorker {
   constructor(sub: Subscription, ctx: WorkerContext) {
     this.#sub = sub;
     this.#ctx = ctx;
+    // Every in-flight request listens on the one signal.
+    setMaxListeners(ctx.concurrency + 1, this.#abort.signal);
   }
 
   update(sub: Subscription): void {
@@ -75,7 +80,7 @@ export class SubscriptionWorker {
   async stop(): Promise<void> {
     this.#stopped = true;
     clearTimeout(this.#timer);
-    // In-flight requests end now; their rows stay leased and are retried after the next start.
+    // In-flight requests end now; their rows stay queued and are delivered after the next start.
     this.#abort.abort();
     await Promise.allSettled([...this.#pending]);
   }
@@ -83,12 +88,19 @@ export class SubscriptionWorker {
   #pump(): void {
     if (this.#stopped || this.#sub.provisioningState !== "Succeeded") return;
     while (this.#inFlight < this.#ctx.concurrency) {
-      const batch = this.#ctx.store.claimDue(this.#sub.name, this.#ctx.nowMs(), {
-        maxEvents: this.#sub.maxEventsPerBatch,
-        maxBytes: this.#sub.preferredBatchSizeInKilobytes * 1024,
-      });
+      const batch = this.#ctx.store.claimDue(
+        this.#sub.name,
+        this.#ctx.nowMs(),
+        {
+          maxEvents: this.#sub.maxEventsPerBatch,
+          maxBytes: this.#sub.preferredBatchSizeInKilobytes * 1024,
+        },
+        this.#inFlightIds,
+      );
       if (batch.length === 0) break;
+      for (const row of batch) this.#inFlightIds.add(row.id);
       const work = this.#deliver(batch).finally(() => {
+        for (const row of batch) this.#inFlightIds.delete(row.id);
         this.#inFlight--;
         this.#pending.delete(work);
         this.wake();
@@ -105,7 +117,7 @@ export class SubscriptionWorker {
   #sleepUntilNextDue(): void {
     clearTimeout(this.#timer);
     if (this.#stopped) return;
-    const next = this.#ctx.store.nextDueAt(this.#sub.name);
+    const next = this.#ctx.store.nextDueAt(this.#sub.name, this.#inFlightIds);
     if (next === undefined) return;
     const wait = Math.min(Math.max(0, next - this.#ctx.nowMs()), MAX_SLEEP_MS);
     this.#timer = setTimeout(() => {
