@@ -1,5 +1,6 @@
 import { Command, CommanderError } from "commander";
 import { ConfigError } from "../config/index.js";
+import { agentCommand } from "./agent-command.js";
 import { devCommand } from "./dev-command.js";
 import { echoCommand } from "./echo-command.js";
 import { eventgridCommand } from "./eventgrid-command.js";
@@ -21,7 +22,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     .addCommand(vaultCommand())
     .addCommand(secretCommand())
     .addCommand(eventgridCommand())
-    .addCommand(echoCommand());
+    .addCommand(echoCommand())
+    .addCommand(agentCommand());
   try {
     await program.parseAsync(argv);
     return 0;

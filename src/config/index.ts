@@ -6,3 +6,4 @@ export * from "./eventgrid-options.js";
 export * from "./echo-options.js";
 export * from "./receiver-options.js";
 export * from "./dev-options.js";
+export * from "./agent-options.js";

@@ -1,0 +1,195 @@
+import Fastify, { type FastifyInstance } from "fastify";
+import type { Logger } from "pino";
+import {
+  isNewVersionEvent,
+  isSecretEvent,
+  registerEventReceiver,
+  type EventReceiverAuth,
+  type ReceivedKeyVaultEvent,
+} from "../eventgrid/receiver/index.js";
+import {
+  createVaultClients,
+  SdkObjectSource,
+  type BackoffPolicy,
+  type ObjectSource,
+} from "../keyvault/index.js";
+import {
+  DEFAULT_POLL_INTERVAL_MS,
+  Poller,
+  SyncEngine,
+  type SyncReport,
+  type SyncTargetSpec,
+} from "../sync/index.js";
+import { AgentMetrics } from "./agent-metrics.js";
+import { createExecHook } from "./exec-hook.js";
+
+/**
+ * `kvsync agent` as a library: one Fastify server with the Event Grid receiver at /api/events,
+ * POST /refresh, /healthz, /readyz (after the first full sync) and /metrics, driving one
+ * SyncEngine plus its poll. Events only enqueue; the engine does the rest.
+ */
+
+export interface AgentOptions {
+  targets: readonly SyncTargetSpec[];
+  /** Vault name → URL (local vaults, private endpoints). */
+  vaultEndpoints?: ReadonlyMap<string, string>;
+  /** PEM trusted for the endpoints (the local vault's CA). */
+  ca?: string;
+  webhook: { port: number; host: string; auth: EventReceiverAuth };
+  pollIntervalMs?: number;
+  /** Serve /metrics on a port of its own too (the webhook server always serves it). */
+  metricsPort?: number;
+  /** Shell command run after each change, with KVSYNC_CHANGED. */
+  exec?: string;
+  logger: Logger;
+  /** Replaces the SDK-backed source (tests wrap or fake it). */
+  source?: ObjectSource;
+  /** Key Vault retry policy; tests shorten it. */
+  backoff?: BackoffPolicy;
+}
+
+export interface RunningAgent {
+  /** http://host:port of the webhook server. */
+  url: string;
+  engine: SyncEngine;
+  metrics: AgentMetrics;
+  app: FastifyInstance;
+  close(): Promise<void>;
+}
+
+export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
+  const { logger } = options;
+  const metrics = new AgentMetrics();
+  const source = options.source ?? sdkSource(options, metrics);
+  const exec = options.exec === undefined ? undefined : createExecHook(options.exec, logger);
+  const onSynced = (report: SyncReport) => {
+    metrics.syncs.inc({ trigger: report.trigger, result: report.result });
+    if (report.result !== "changed") return;
+    if (report.since !== undefined) {
+      metrics.propagation.observe(Math.max(0, Date.now() - report.since) / 1000);
+    }
+    void exec?.(report.changedPaths);
+  };
+  const engine = new SyncEngine({ source, targets: options.targets, logger, onSynced });
+  const vaults = new Set(options.targets.map((t) => t.spc.keyvaultName.toLowerCase()));
+
+  // Request logs stay off (info level): a query-secret webhook URL carries its secret. Cast as
+  // the echo app does: Fastify's pino generic differs from the plain FastifyInstance.
+  const app = Fastify({
+    loggerInstance: logger.child(
+      { component: "http" },
+      { level: logger.levelVal > 40 ? logger.level : "warn" },
+    ),
+  }) as unknown as FastifyInstance;
+  await registerEventReceiver(app, {
+    auth: options.webhook.auth,
+    metrics: metrics.registry,
+    onEvent: (event) => onEvent(event, engine, vaults, logger),
+  });
+  app.post("/refresh", async (_request, reply) => {
+    void engine.refresh();
+    return reply.code(202).send({ status: "refreshing" });
+  });
+  app.get("/healthz", (_request, reply) => reply.send({ status: "ok" }));
+  app.get("/readyz", async (_request, reply) =>
+    engine.ready
+      ? reply.send({ status: "ready" })
+      : reply.code(503).send({ status: "waiting for the first sync" }),
+  );
+  app.get("/metrics", async (_request, reply) =>
+    reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
+  );
+
+  await engine.start();
+  const poller = new Poller({
+    intervalMs: options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS,
+    poll: () => engine.poll(),
+  });
+  poller.start();
+  const address = await app.listen({ port: options.webhook.port, host: options.webhook.host });
+  const metricsApp =
+    options.metricsPort === undefined ? undefined : await serveMetrics(metrics, options);
+  logger.info({ url: address, targets: options.targets.length }, "agent listening");
+  return {
+    url: address,
+    engine,
+    metrics,
+    app,
+    async close() {
+      poller.stop();
+      await app.close();
+      await metricsApp?.close();
+      await engine.close();
+    },
+  };
+}
+
+/** A SecretNewVersionCreated for a followed (vault, name) → a push sync of the targets using it. */
+async function onEvent(
+  event: ReceivedKeyVaultEvent,
+  engine: SyncEngine,
+  vaults: ReadonlySet<string>,
+  logger: Logger,
+): Promise<void> {
+  if (!isSecretEvent(event) || !isNewVersionEvent(event)) return;
+  const { VaultName, ObjectName, Version } = event.data;
+  if (!vaults.has(VaultName.toLowerCase())) return;
+  const since = Date.parse(event.time);
+  try {
+    const asked = await engine.newVersion(
+      VaultName,
+      ObjectName,
+      Version,
+      Number.isNaN(since) ? undefined : since,
+    );
+    logger.info(
+      { eventId: event.id, vault: VaultName, name: ObjectName, version: Version, targets: asked },
+      "new version event",
+    );
+  } catch (error) {
+    logger.warn(
+      {
+        eventId: event.id,
+        vault: VaultName,
+        name: ObjectName,
+        err: { message: error instanceof Error ? error.message : String(error) },
+      },
+      "cannot read the event's version; the poll will catch up",
+    );
+  }
+}
+
+function sdkSource(options: AgentOptions, metrics: AgentMetrics): ObjectSource {
+  const clientFor = createVaultClients({
+    endpoints: options.vaultEndpoints ?? new Map(),
+    ca: options.ca,
+    classes: options.targets.map((t) => t.spc),
+  });
+  // Build every client now, so that an identity kvsync cannot use fails at start, not per sync.
+  for (const t of options.targets) clientFor(t.spc.keyvaultName);
+  return new SdkObjectSource({
+    clientFor,
+    ...(options.backoff === undefined ? {} : { policy: options.backoff }),
+    onAttempt: (operation, status) => {
+      metrics.keyVaultRequests.inc({ operation, status });
+    },
+    onRetry: (operation, attempt, delayMs) => {
+      options.logger.info(
+        { operation, attempt, delayMs: Math.round(delayMs) },
+        "Key Vault call retried",
+      );
+    },
+  });
+}
+
+async function serveMetrics(
+  metrics: AgentMetrics,
+  options: AgentOptions,
+): Promise<FastifyInstance> {
+  const app = Fastify({ logger: false }) as unknown as FastifyInstance;
+  app.get("/metrics", async (_request, reply) =>
+    reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
+  );
+  await app.listen({ port: options.metricsPort ?? 0, host: options.webhook.host });
+  return app;
+}

@@ -1,0 +1,4 @@
+/** The agent: Event Grid webhook + poll + manual refresh driving the sync of one or more folders. */
+export { startAgent } from "./agent.js";
+export type { AgentOptions, RunningAgent } from "./agent.js";
+export { AgentMetrics } from "./agent-metrics.js";

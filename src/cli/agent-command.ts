@@ -1,0 +1,91 @@
+import { readFile } from "node:fs/promises";
+import { Command } from "commander";
+import { pino } from "pino";
+import { startAgent, type RunningAgent } from "../agent/index.js";
+import { agentOptions } from "../config/agent-options.js";
+import { addOptions, ConfigError, parseOptions } from "../config/option-table.js";
+import { readLocalEndpoint, UnsupportedIdentityError } from "../keyvault/index.js";
+import { loadSecretProviderClass, SpcError, type SecretProviderClass } from "../spc/index.js";
+import { checkSupported, UnsupportedObjectError } from "../sync/index.js";
+import { portInUseHint, waitForShutdown } from "./process.js";
+import { receiverAuthFrom } from "./receiver-auth.js";
+
+/** `kvsync agent`: keep a folder in sync with a SecretProviderClass, pushed by Event Grid. */
+export function agentCommand(): Command {
+  const agent = new Command("agent").description(
+    "write a SecretProviderClass's Key Vault secrets to a folder and keep them fresh (Event Grid + poll)",
+  );
+  addOptions(agent, agentOptions).action(async (raw: Record<string, unknown>) => {
+    const running = await runAgent(raw);
+    process.stdout.write(`agent  ${running.url}/api/events\n`);
+    await waitForShutdown(() => running.close());
+  });
+  return agent;
+}
+
+export async function runAgent(raw: Record<string, unknown>): Promise<RunningAgent> {
+  const options = parseOptions(agentOptions, raw);
+  const spc = await loadClass(options.class);
+  const endpoints = new Map(
+    options.vaultEndpoint.map((entry) => {
+      const at = entry.indexOf("=");
+      return [entry.slice(0, at), entry.slice(at + 1)] as const;
+    }),
+  );
+  const ca = await readCa(options.ca, options.vaultData, endpoints.size > 0);
+  const logger = pino({ name: "agent", level: options.logLevel });
+  try {
+    return await startAgent({
+      targets: [{ spc, mountDir: options.mount }],
+      vaultEndpoints: endpoints,
+      ...(ca === undefined ? {} : { ca }),
+      webhook: {
+        port: options.webhookPort,
+        host: options.webhookHost,
+        auth: receiverAuthFrom(options, logger),
+      },
+      pollIntervalMs: options.rotationPollInterval,
+      ...(options.metricsPort === undefined ? {} : { metricsPort: options.metricsPort }),
+      ...(options.exec === undefined ? {} : { exec: options.exec }),
+      logger,
+    });
+  } catch (error) {
+    if (error instanceof UnsupportedIdentityError) throw new ConfigError([error.message]);
+    throw portInUseHint(error, "--webhook-port", options.webhookPort);
+  }
+}
+
+/** An invalid or unsupported class is "you asked wrong": a ConfigError, so main exits 2. */
+async function loadClass(file: string): Promise<SecretProviderClass> {
+  try {
+    const spc = await loadSecretProviderClass(file);
+    checkSupported([{ spc, mountDir: "" }]);
+    return spc;
+  } catch (error) {
+    if (error instanceof SpcError || error instanceof UnsupportedObjectError) {
+      throw new ConfigError([error.message]);
+    }
+    throw error;
+  }
+}
+
+/** --ca, else the local vault's own CA when endpoints are given and one runs with --vault-data. */
+async function readCa(
+  file: string | undefined,
+  vaultData: string,
+  wanted: boolean,
+): Promise<string | undefined> {
+  if (file !== undefined) {
+    try {
+      return await readFile(file, "utf8");
+    } catch {
+      throw new ConfigError([`--ca: cannot read ${file}`]);
+    }
+  }
+  if (!wanted) return undefined;
+  try {
+    return await readFile((await readLocalEndpoint(vaultData)).caPath, "utf8");
+  } catch {
+    return undefined; // not a local vault: the endpoints are real vaults, trusted by the system
+  }
+}

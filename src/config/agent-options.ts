@@ -1,0 +1,85 @@
+import { z } from "zod";
+import { DEFAULT_VAULT_DATA, logLevelOption } from "./vault-options.js";
+import { port, type OptionTable } from "./option-table.js";
+import { receiverAuthOptions } from "./receiver-options.js";
+
+/** Flags of `kvsync agent`. */
+
+const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/;
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
+
+/** "2m", "30s", "500ms", "1h" → milliseconds; at least one second, so a typo cannot hammer Key Vault. */
+export const duration = z
+  .string()
+  .regex(DURATION, "must be a duration such as 30s, 2m or 1h")
+  .transform((text) => {
+    const [, amount, unit] = DURATION.exec(text) ?? [];
+    return Number(amount) * UNIT_MS[(unit ?? "ms") as keyof typeof UNIT_MS];
+  })
+  .refine((ms) => ms >= 1000, "must be at least 1s");
+
+/** `name=https://…`, as given to --vault-endpoint. */
+export const vaultEndpoint = z
+  .string()
+  .regex(/^[A-Za-z0-9-]{3,24}=https:\/\/\S+$/, "must be <vault name>=https://<host>[:port]");
+
+export const agentOptions = {
+  class: {
+    flag: "--class <file>",
+    description: "SecretProviderClass YAML (Azure provider) naming the objects to sync",
+    schema: z.string({ error: "is required" }).min(1, "is required"),
+  },
+  mount: {
+    flag: "--mount <dir>",
+    description: "folder the files are written to (atomically, as the CSI driver does)",
+    schema: z.string({ error: "is required" }).min(1, "is required"),
+  },
+  webhookPort: {
+    flag: "--webhook-port <port>",
+    description: "port of the Event Grid webhook (/api/events), /refresh, /healthz, /metrics",
+    schema: port,
+    defaultValue: 9090,
+    env: "KVSYNC_WEBHOOK_PORT",
+  },
+  webhookHost: {
+    flag: "--webhook-host <address>",
+    description: "address the webhook listens on",
+    schema: z.string().min(1),
+    defaultValue: "127.0.0.1",
+  },
+  ...receiverAuthOptions,
+  rotationPollInterval: {
+    flag: "--rotation-poll-interval <duration>",
+    description: "how often to list the vault for changes events missed",
+    schema: duration,
+    defaultValue: "2m",
+  },
+  vaultEndpoint: {
+    flag: "--vault-endpoint <name=url...>",
+    description: "use this URL for a vault name (a local vault, a private endpoint)",
+    schema: z.array(vaultEndpoint).default([]),
+  },
+  ca: {
+    flag: "--ca <pem>",
+    description: "CA certificate (PEM file) of the --vault-endpoint servers",
+    schema: z.string().min(1).optional(),
+  },
+  vaultData: {
+    flag: "--vault-data <dir>",
+    description: "local vault's data folder, where its CA is found when --ca is not given",
+    schema: z.string().min(1),
+    defaultValue: DEFAULT_VAULT_DATA,
+    env: "KVSYNC_VAULT_DATA",
+  },
+  exec: {
+    flag: "--exec <command>",
+    description: "shell command run after each change; KVSYNC_CHANGED lists the changed files",
+    schema: z.string().min(1).optional(),
+  },
+  metricsPort: {
+    flag: "--metrics-port <port>",
+    description: "also serve /metrics on this port",
+    schema: port.optional(),
+  },
+  logLevel: logLevelOption,
+} satisfies OptionTable;

@@ -1,0 +1,127 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import type { SecretListing, SecretVersionProperties } from "../keyvault/index.js";
+import { changedObjects } from "./changed-objects.js";
+import { sameVersions, selectHistory } from "./desired-versions.js";
+import { mergeRequests, TriggerQueue, type SyncRequest } from "./trigger-queue.js";
+import { compareToHeld, type Ordering } from "./version-order.js";
+
+const at = (s: number) => new Date(s * 1000);
+
+describe("compareToHeld (never roll back)", () => {
+  const held = { version: "b", createdOn: at(20) };
+  const cases: [string, { version: string; createdOn: Date | undefined }, Ordering][] = [
+    ["a later version", { version: "c", createdOn: at(30) }, "newer"],
+    ["an older version (late event)", { version: "a", createdOn: at(10) }, "older"],
+    ["the same version (duplicate event)", { version: "b", createdOn: at(20) }, "same"],
+    ["another version in the same second", { version: "x", createdOn: at(20) }, "tie"],
+    ["a version without created time", { version: "y", createdOn: undefined }, "tie"],
+  ];
+  for (const [name, candidate, expected] of cases) {
+    test(name, () => {
+      assert.equal(compareToHeld(candidate, held), expected);
+    });
+  }
+  test("anything is newer than nothing", () => {
+    assert.equal(compareToHeld({ version: "a", createdOn: at(1) }, undefined), "newer");
+  });
+});
+
+describe("selectHistory", () => {
+  const v = (version: string, created: number, enabled = true): SecretVersionProperties => ({
+    name: "s",
+    version,
+    enabled,
+    createdOn: at(created),
+    updatedOn: at(created),
+  });
+  const versions = [v("v2", 20), v("v1", 10), v("v4", 40), v("v3", 30, false)];
+  test("newest first, disabled skipped, at most N", () => {
+    assert.deepEqual(selectHistory(versions, 2, undefined), ["v4", "v2"]);
+    assert.deepEqual(selectHistory(versions, 5, undefined), ["v4", "v2", "v1"]);
+  });
+  test("starts at the pinned version", () => {
+    assert.deepEqual(selectHistory(versions, 2, "v2"), ["v2", "v1"]);
+  });
+  test("an unknown pinned version selects nothing", () => {
+    assert.deepEqual(selectHistory(versions, 2, "nope"), []);
+  });
+});
+
+test("sameVersions compares per object, in order", () => {
+  assert.equal(sameVersions([["a"], ["b", "c"]], [["a"], ["b", "c"]]), true);
+  assert.equal(sameVersions([["a"], ["b", "c"]], [["a"], ["c", "b"]]), false);
+  assert.equal(sameVersions([["a"]], undefined), false);
+  assert.equal(sameVersions([["a"]], [["a"], ["b"]]), false);
+});
+
+describe("changedObjects (the cheap poll)", () => {
+  const listing: SecretListing[] = [
+    { name: "Same", updatedOn: at(10), enabled: true },
+    { name: "moved", updatedOn: at(30), enabled: true },
+    { name: "unknown-yet", updatedOn: at(5), enabled: true },
+    { name: "not-followed", updatedOn: at(99), enabled: true },
+    { name: "disabled", updatedOn: at(99), enabled: false },
+  ];
+  const held = new Map([
+    ["same", at(10)],
+    ["moved", at(20)],
+    ["disabled", at(1)],
+  ]);
+  test("only followed names whose updated time moved (or was never seen)", () => {
+    const followed = new Set(["same", "moved", "unknown-yet", "disabled", "deleted"]);
+    assert.deepEqual(
+      changedObjects(listing, followed, (n) => held.get(n)),
+      ["moved", "unknown-yet"],
+    );
+  });
+});
+
+describe("trigger coalescing", () => {
+  const request = (overrides: Partial<SyncRequest>): SyncRequest => ({
+    targetId: "t",
+    triggers: ["poll"],
+    relist: false,
+    ...overrides,
+  });
+  test("merging keeps every trigger once, the first first, and the earliest event time", () => {
+    const merged = mergeRequests(
+      mergeRequests(request({ triggers: ["push"], since: 200 }), request({ relist: true })),
+      request({ triggers: ["push"], since: 100 }),
+    );
+    assert.deepEqual(merged, {
+      targetId: "t",
+      triggers: ["push", "poll"],
+      relist: true,
+      since: 100,
+    });
+  });
+
+  test("a burst for a waiting target costs one run; one during a run costs one more", async () => {
+    const runs: SyncRequest[] = [];
+    let release!: () => void;
+    const first = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const queue = new TriggerQueue(async (r) => {
+      runs.push(r);
+      if (runs.length === 1) await first;
+    });
+    queue.push(request({ triggers: ["start"] }));
+    // The worker has taken "start"; these three wait and merge into one.
+    queue.push(request({ triggers: ["push"] }));
+    queue.push(request({ triggers: ["push"] }));
+    queue.push(request({ triggers: ["manual"] }));
+    queue.push(request({ targetId: "other" }));
+    release();
+    await queue.idle();
+    assert.deepEqual(
+      runs.map((r) => [r.targetId, r.triggers]),
+      [
+        ["t", ["start"]],
+        ["t", ["push", "manual"]],
+        ["other", ["poll"]],
+      ],
+    );
+  });
+});

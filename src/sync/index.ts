@@ -1,0 +1,12 @@
+/**
+ * The sync pipeline: targets, the coalescing trigger queue, the single-flight version cache, the
+ * cheap poll and the idempotent sync that writes a target's folder atomically.
+ */
+export { SyncEngine } from "./sync-engine.js";
+export type { SyncEngineOptions, SyncReport, SyncResult } from "./sync-engine.js";
+export { Poller } from "./poller.js";
+export type { PollerOptions, Timers } from "./poller.js";
+export { checkSupported, UnsupportedObjectError } from "./sync-target.js";
+export type { SyncTargetSpec } from "./sync-target.js";
+export type { TriggerKind } from "./trigger-queue.js";
+export { DEFAULT_POLL_INTERVAL_MS } from "./poller.js";

@@ -1,0 +1,299 @@
+import type { Logger } from "pino";
+import type { ObjectSource, SecretVersionProperties } from "../keyvault/index.js";
+import { cleanStale, writeAtomically, type PayloadFile } from "../mount/index.js";
+import { renderSecret } from "../render/index.js";
+import type { SpcObject } from "../spc/index.js";
+import { changedObjects } from "./changed-objects.js";
+import { sameVersions, selectHistory, type DesiredVersions } from "./desired-versions.js";
+import { objectKey } from "./object-key.js";
+import { SecretReader } from "./secret-reader.js";
+import { checkSupported, followsLatest, type SyncTargetSpec } from "./sync-target.js";
+import { TriggerQueue, type SyncRequest, type TriggerKind } from "./trigger-queue.js";
+import { compareToHeld } from "./version-order.js";
+
+/**
+ * The pipeline of architecture.md: triggers (push, poll, manual) enqueue; one worker runs the
+ * idempotent sync per target; every Key Vault read goes through the version cache. The engine
+ * holds, per followed object, the newest version it knows and only ever moves it forward.
+ */
+
+export type SyncResult = "changed" | "unchanged" | "failed";
+
+export interface SyncReport {
+  readonly targetId: string;
+  readonly trigger: TriggerKind;
+  readonly result: SyncResult;
+  readonly changedPaths: readonly string[];
+  /** Earliest event time (epoch ms) the sync answered, when an event asked for it. */
+  readonly since?: number;
+}
+
+export interface SyncEngineOptions {
+  source: ObjectSource;
+  targets: readonly SyncTargetSpec[];
+  logger: Logger;
+  /** Called after every sync, failed ones included (metrics, --exec). */
+  onSynced?: (report: SyncReport) => void;
+  cacheSize?: number;
+}
+
+interface TargetState {
+  readonly id: string;
+  readonly spec: SyncTargetSpec;
+  written: DesiredVersions | undefined;
+  history: Map<number, readonly string[]>;
+  failed: boolean;
+}
+
+export class SyncEngine {
+  readonly #options: SyncEngineOptions;
+  readonly #abort = new AbortController();
+  readonly #reader: SecretReader;
+  readonly #queue: TriggerQueue;
+  readonly #targets: TargetState[];
+  /** objectKey → newest version known. */
+  readonly #latest = new Map<string, SecretVersionProperties>();
+
+  constructor(options: SyncEngineOptions) {
+    checkSupported(options.targets);
+    this.#options = options;
+    this.#reader = new SecretReader(options.source, this.#abort.signal, options.cacheSize);
+    this.#queue = new TriggerQueue((request) => this.#run(request));
+    this.#targets = options.targets.map((spec, i) => ({
+      id: `${spec.spc.namespace}/${spec.spc.name}#${i}`,
+      spec,
+      written: undefined,
+      history: new Map(),
+      failed: false,
+    }));
+  }
+
+  /** True once every target has been written at least once. */
+  get ready(): boolean {
+    return this.#targets.every((t) => t.written !== undefined);
+  }
+
+  /** Cleans crash leftovers and enqueues the first sync of every target. */
+  async start(): Promise<void> {
+    for (const t of this.#targets) await cleanStale(t.spec.mountDir);
+    this.#enqueue(this.#targets, "start");
+  }
+
+  /** Resolves when no sync is waiting or running (tests, shutdown). */
+  idle(): Promise<void> {
+    return this.#queue.idle();
+  }
+
+  async close(): Promise<void> {
+    this.#queue.close();
+    this.#abort.abort(new Error("kvsync agent stopping"));
+    await this.#queue.idle();
+  }
+
+  /**
+   * A SecretNewVersionCreated: reads that version (once), keeps it if it is newer than the one
+   * held, and syncs the targets that follow the object. Returns how many targets were asked.
+   */
+  async newVersion(vault: string, name: string, version: string, since?: number): Promise<number> {
+    const targets = this.#following(vault, name);
+    if (targets.length === 0) return 0;
+    const secret = await this.#reader.read(vault, name, version);
+    if (!(await this.#offer(vault, name, secret))) {
+      this.#options.logger.info(
+        { vault, name, version },
+        "event for a version not newer than the one held: ignored",
+      );
+      return 0;
+    }
+    this.#enqueue(targets, "push", since);
+    return targets.length;
+  }
+
+  /** The cheap poll: list each vault, read only what changed, retry targets that failed. */
+  async poll(trigger: TriggerKind = "poll"): Promise<void> {
+    const vaults = new Map<string, Set<string>>();
+    for (const t of this.#targets) {
+      const vault = t.spec.spc.keyvaultName;
+      const names = vaults.get(vault) ?? new Set<string>();
+      for (const o of t.spec.spc.objects)
+        if (followsLatest(o)) names.add(o.objectName.toLowerCase());
+      vaults.set(vault, names);
+    }
+    for (const [vault, names] of vaults) {
+      if (names.size === 0) continue;
+      try {
+        const listing = await this.#options.source.listSecrets(vault, this.#abort.signal);
+        const held = (name: string) => this.#latest.get(objectKey(vault, name))?.updatedOn;
+        for (const name of changedObjects(listing, names, held)) {
+          const secret = await this.#reader.read(vault, name, undefined);
+          if (await this.#offer(vault, name, secret)) {
+            this.#enqueue(this.#following(vault, name), trigger);
+          }
+        }
+      } catch (error) {
+        if (this.#abort.signal.aborted) return;
+        this.#options.logger.warn({ vault, err: describe(error) }, "poll failed; files kept");
+      }
+    }
+    this.#enqueue(
+      this.#targets.filter((t) => t.failed),
+      trigger,
+    );
+  }
+
+  /** A manual refresh: the poll, then every target re-checked (history re-listed). */
+  async refresh(): Promise<void> {
+    await this.poll("manual");
+    this.#enqueue(this.#targets, "manual");
+  }
+
+  #enqueue(targets: readonly TargetState[], trigger: TriggerKind, since?: number): void {
+    for (const t of targets) {
+      this.#queue.push({
+        targetId: t.id,
+        triggers: [trigger],
+        relist: true,
+        ...(since === undefined ? {} : { since }),
+      });
+    }
+  }
+
+  #following(vault: string, name: string): TargetState[] {
+    const key = objectKey(vault, name);
+    return this.#targets.filter((t) =>
+      t.spec.spc.objects.some(
+        (o) => followsLatest(o) && objectKey(t.spec.spc.keyvaultName, o.objectName) === key,
+      ),
+    );
+  }
+
+  /** Never roll back: true when `secret` became the held latest. */
+  async #offer(vault: string, name: string, secret: SecretVersionProperties): Promise<boolean> {
+    const key = objectKey(vault, name);
+    const held = this.#latest.get(key);
+    let ordering = compareToHeld(secret, held);
+    let candidate: SecretVersionProperties = secret;
+    if (ordering === "tie") {
+      // Same second: only Key Vault knows which is latest, so ask it (one shared read).
+      candidate = await this.#reader.read(vault, name, undefined);
+      ordering = candidate.version === held?.version ? "same" : "newer";
+    }
+    if (ordering !== "newer") return false;
+    // Re-check after the await: another trigger may have moved it further meanwhile.
+    const now = this.#latest.get(key);
+    if (now !== held && compareToHeld(candidate, now) !== "newer") return false;
+    this.#latest.set(key, stampOf(candidate));
+    return true;
+  }
+
+  async #run(request: SyncRequest): Promise<void> {
+    const target = this.#targets.find((t) => t.id === request.targetId);
+    if (target === undefined) return;
+    const trigger = request.triggers[0] ?? "manual";
+    let report: SyncReport;
+    try {
+      const changedPaths = await this.#sync(target, request.relist);
+      target.failed = false;
+      report = {
+        targetId: target.id,
+        trigger,
+        result: changedPaths === undefined ? "unchanged" : "changed",
+        changedPaths: changedPaths ?? [],
+      };
+    } catch (error) {
+      target.failed = true;
+      report = { targetId: target.id, trigger, result: "failed", changedPaths: [] };
+      if (!this.#abort.signal.aborted) {
+        this.#options.logger.warn(
+          { target: target.id, trigger, err: describe(error) },
+          "sync failed; the last good files stay",
+        );
+      }
+    }
+    if (request.since !== undefined) report = { ...report, since: request.since };
+    this.#options.logger.info(
+      { target: target.id, trigger, result: report.result, files: report.changedPaths },
+      "sync",
+    );
+    this.#options.onSynced?.(report);
+  }
+
+  /** The idempotent sync: undefined when nothing changed, else the paths written. */
+  async #sync(target: TargetState, relist: boolean): Promise<readonly string[] | undefined> {
+    const { spc, mountDir } = target.spec;
+    const desired: string[][] = [];
+    for (const [i, object] of spc.objects.entries()) {
+      desired.push([...(await this.#desired(target, i, object, relist))]);
+    }
+    if (sameVersions(desired, target.written)) return undefined;
+    const payload = new Map<string, PayloadFile>();
+    for (const [i, object] of spc.objects.entries()) {
+      const versions = desired[i] ?? [];
+      const secrets = await Promise.all(
+        versions.map((v) => this.#reader.read(spc.keyvaultName, object.objectName, v)),
+      );
+      secrets.forEach((secret, n) => {
+        const path = object.versionHistory > 1 ? `${object.fileName}/${n}` : object.fileName;
+        const data = renderSecret(object.objectName, secret.value.reveal(), object.encoding);
+        payload.set(path, { data, mode: object.fileMode });
+      });
+    }
+    const result = await writeAtomically(mountDir, payload);
+    target.written = desired;
+    return result.changedPaths;
+  }
+
+  async #desired(
+    target: TargetState,
+    index: number,
+    object: SpcObject,
+    relist: boolean,
+  ): Promise<readonly string[]> {
+    const vault = target.spec.spc.keyvaultName;
+    if (object.versionHistory > 1) {
+      const known = target.history.get(index);
+      if (known !== undefined && !relist) return known;
+      const versions = await this.#options.source.listSecretVersions(
+        vault,
+        object.objectName,
+        this.#abort.signal,
+      );
+      const selected = selectHistory(versions, object.versionHistory, object.objectVersion);
+      if (selected.length === 0) {
+        throw new Error(`${object.objectName} has no enabled version to write`);
+      }
+      target.history.set(index, selected);
+      // The newest listed version is the latest too: the poll then compares against it rather
+      // than reading "latest" on every round.
+      const newest = versions.find((v) => v.version === selectHistory(versions, 1, undefined)[0]);
+      if (newest !== undefined) await this.#offer(vault, object.objectName, newest);
+      return selected;
+    }
+    if (object.objectVersion !== undefined) return [object.objectVersion];
+    const key = objectKey(vault, object.objectName);
+    let held = this.#latest.get(key);
+    if (held === undefined) {
+      await this.#offer(
+        vault,
+        object.objectName,
+        await this.#reader.read(vault, object.objectName, undefined),
+      );
+      held = this.#latest.get(key);
+    }
+    if (held === undefined) throw new Error(`no version of ${object.objectName} is known`);
+    return [held.version];
+  }
+}
+
+/** Only the properties: the held latest never keeps a value alive. */
+function stampOf(p: SecretVersionProperties): SecretVersionProperties {
+  const { name, version, enabled, createdOn, updatedOn } = p;
+  return { name, version, enabled, createdOn, updatedOn };
+}
+
+/** Error details safe to log: name, message and HTTP status, never a request or a value. */
+function describe(error: unknown): Record<string, unknown> {
+  if (!(error instanceof Error)) return { message: String(error) };
+  const status = (error as { statusCode?: unknown }).statusCode;
+  return { name: error.name, message: error.message, ...(status === undefined ? {} : { status }) };
+}
