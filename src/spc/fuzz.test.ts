@@ -2,24 +2,13 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { parseSecretProviderClass, type ParseResult } from "./index.js";
 import { classWith } from "./test-support/class-builder.js";
+import { seededRandom as prng } from "../test-support/seeded-random.js";
 
 /**
  * Property: whatever the text, parsing returns (never throws), and the answer is either a class
  * or a non-empty list of problems with messages. Mutations start from valid classes so most
  * inputs get deep into the checks; a seeded PRNG keeps failures reproducible.
  */
-
-/** mulberry32: small, seedable, good enough to pick mutations. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const TOKENS = [
   "\n",

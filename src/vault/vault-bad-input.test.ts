@@ -11,6 +11,7 @@ import {
 } from "./test-support/raw-request.js";
 import { assertValue, TestValues } from "./test-support/secret-assertions.js";
 import { startVaultFixture, type VaultFixture } from "./test-support/vault-fixture.js";
+import { seededRandom as prng } from "../test-support/seeded-random.js";
 
 /**
  * Requests the SDK would never send: malformed and mistyped bodies, oversized bodies, wrong
@@ -240,18 +241,6 @@ test("URLs the router itself refuses still get Key Vault's error shape", async (
 });
 
 // ---- property-style: random requests never make a 5xx or stop the vault ----------------------
-
-/** mulberry32: small, seeded, good enough to pick test inputs reproducibly. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomRequest(random: () => number, fuzzVersion: string): RawRequest {
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;

@@ -7,6 +7,7 @@ import {
   SUBSCRIPTION_VALIDATION,
 } from "./test-support/payloads.js";
 import { receiverFixture } from "./test-support/receiver-fixture.js";
+import { seededRandom as prng } from "../../test-support/seeded-random.js";
 
 /**
  * Property: whatever arrives (random JSON, mutated Azure payloads, truncated or binary bodies,
@@ -17,18 +18,6 @@ import { receiverFixture } from "./test-support/receiver-fixture.js";
 
 const SEED = 0x6b76_7379;
 const CASES = 400;
-
-/** mulberry32: small, fast, and good enough to pick cases. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const KEYS = [
   "id",
