@@ -4,6 +4,7 @@ import { agentCommand } from "./agent-command.js";
 import { devCommand } from "./dev-command.js";
 import { echoCommand } from "./echo-command.js";
 import { eventgridCommand } from "./eventgrid-command.js";
+import { refreshCommand } from "./refresh-command.js";
 import { secretCommand } from "./secret-command.js";
 import { vaultCommand } from "./vault-command.js";
 
@@ -23,7 +24,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     .addCommand(secretCommand())
     .addCommand(eventgridCommand())
     .addCommand(echoCommand())
-    .addCommand(agentCommand());
+    .addCommand(agentCommand())
+    .addCommand(refreshCommand());
   try {
     await program.parseAsync(argv);
     return 0;

@@ -7,3 +7,4 @@ export * from "./echo-options.js";
 export * from "./receiver-options.js";
 export * from "./dev-options.js";
 export * from "./agent-options.js";
+export * from "./refresh-options.js";
