@@ -22,6 +22,7 @@ import {
 } from "../sync/index.js";
 import { AgentMetrics } from "./agent-metrics.js";
 import { createExecHook } from "./exec-hook.js";
+import { createSignalHook, type SignalTarget } from "./signal-hook.js";
 
 /**
  * `kvsync agent` as a library: one Fastify server with the Event Grid receiver at /api/events,
@@ -41,6 +42,8 @@ export interface AgentOptions {
   metricsPort?: number;
   /** Shell command run after each change, with KVSYNC_CHANGED. */
   exec?: string;
+  /** Signal sent to the pid in a file after each change. */
+  signal?: SignalTarget;
   logger: Logger;
   /** Replaces the SDK-backed source (tests wrap or fake it). */
   source?: ObjectSource;
@@ -62,13 +65,18 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   const metrics = new AgentMetrics();
   const source = options.source ?? sdkSource(options, metrics);
   const exec = options.exec === undefined ? undefined : createExecHook(options.exec, logger);
+  const signal =
+    options.signal === undefined ? undefined : createSignalHook(options.signal, logger);
   const onSynced = (report: SyncReport) => {
     metrics.syncs.inc({ trigger: report.trigger, result: report.result });
+    if (report.versions !== undefined) metrics.setVersions(report.versions);
     if (report.result !== "changed") return;
     if (report.since !== undefined) {
       metrics.propagation.observe(Math.max(0, Date.now() - report.since) / 1000);
     }
     void exec?.(report.changedPaths);
+    // A first sync into a folder that already held the same files wrote nothing: no reload.
+    if (report.changedPaths.length > 0) void signal?.();
   };
   const engine = new SyncEngine({ source, targets: options.targets, logger, onSynced });
   const vaults = new Set(options.targets.map((t) => t.spc.keyvaultName.toLowerCase()));
@@ -109,6 +117,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   const address = await app.listen({ port: options.webhook.port, host: options.webhook.host });
   const metricsApp =
     options.metricsPort === undefined ? undefined : await serveMetrics(metrics, options);
+  logSecretObjects(options.targets, logger);
   logger.info({ url: address, targets: options.targets.length }, "agent listening");
   return {
     url: address,
@@ -122,6 +131,26 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       await engine.close();
     },
   };
+}
+
+/**
+ * Kubernetes Secrets (`secretObjects`) need the API server, which the agent does not talk to yet.
+ * That is expected outside a cluster, so it is one info line per class, not a warning or an exit.
+ */
+function logSecretObjects(targets: readonly SyncTargetSpec[], logger: Logger): void {
+  const seen = new Set<string>();
+  for (const { spc } of targets) {
+    const id = `${spc.namespace}/${spc.name}`;
+    if (spc.secretObjects.length === 0 || seen.has(id)) continue;
+    seen.add(id);
+    logger.info(
+      {
+        class: id,
+        secretObjects: spc.secretObjects.map((s) => s.secretName),
+      },
+      "secretObjects wait for a Kubernetes connection; the files are synced meanwhile",
+    );
+  }
 }
 
 /** A SecretNewVersionCreated for a followed (vault, name) → a push sync of the targets using it. */

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
@@ -114,5 +114,117 @@ test("the command's flags and defaults reach the same checks (exit 2 for a bad c
       from: "user",
     }),
     (error: unknown) => error instanceof ConfigError && /objectName/.test(error.message),
+  );
+});
+
+test("--config: two classes into two folders, paths relative to the file's folder", async () => {
+  const fixture = await startVaultFixture();
+  try {
+    await fixture.client().setSecret("cfg-a", "value-a");
+    await fixture.client().setSecret("cfg-b", "value-b");
+    const base = await mkdtemp(join(dir, "config-"));
+    await mkdir(join(base, "classes"));
+    await writeFile(
+      join(base, "classes", "a.yaml"),
+      classWith("          objectName: cfg-a\n          objectType: secret"),
+    );
+    await writeFile(
+      join(base, "classes", "b.yaml"),
+      classWith("          objectName: cfg-b\n          objectType: secret"),
+    );
+    await writeFile(join(base, "ca.pem"), fixture.ca);
+    const config = join(base, "agent.yaml");
+    await writeFile(
+      config,
+      `targets:
+  - class: classes/a.yaml
+    mount: mnt/a
+  - { class: classes/b.yaml, mount: mnt/b }
+vaultEndpoints:
+  demo: ${fixture.vault.url}
+ca: ca.pem
+rotationPollInterval: 30s
+webhookPort: 0
+`,
+    );
+    const agent = await runAgent({ ...defaults, webhookPort: "1", config });
+    try {
+      await agent.engine.idle();
+      assert.equal(await readFile(join(base, "mnt", "a", "cfg-a"), "utf8"), "value-a");
+      assert.equal(await readFile(join(base, "mnt", "b", "cfg-b"), "utf8"), "value-b");
+      assert.notEqual(new URL(agent.url).port, "1", "the file's webhookPort wins");
+    } finally {
+      await agent.close();
+    }
+  } finally {
+    await fixture.close();
+  }
+});
+
+test("a bad --config is a ConfigError listing every problem with its path", async () => {
+  const config = join(dir, "bad-agent.yaml");
+  await writeFile(
+    config,
+    `targets:
+  - class: a.yaml
+  - class: b.yaml
+    mount: m
+    extra: 1
+rotationPollInterval: often
+webhookPort: 70000
+surprise: true
+`,
+  );
+  await assert.rejects(runAgent({ ...defaults, config }), (error: unknown) => {
+    assert.ok(error instanceof ConfigError);
+    const text = error.problems.join("\n");
+    for (const expected of [
+      /targets\[0\]\.mount: is required/,
+      /targets\[1\]: .*extra/,
+      /rotationPollInterval: must be a duration/,
+      /webhookPort: must be 0–65535/,
+      /: .*surprise/,
+    ]) {
+      assert.match(text, expected);
+    }
+    assert.ok(error.problems.every((p) => p.startsWith(`${config}: `)));
+    return true;
+  });
+  await writeFile(config, "targets: []\n");
+  await assert.rejects(
+    runAgent({ ...defaults, config }),
+    (error: unknown) => error instanceof ConfigError && /at least one target/.test(error.message),
+  );
+  await assert.rejects(
+    runAgent({ ...defaults, config: join(dir, "missing.yaml") }),
+    (error: unknown) => error instanceof ConfigError && /--config: cannot read/.test(error.message),
+  );
+});
+
+test("--config excludes --class/--mount; without it both are required", async () => {
+  await assert.rejects(
+    runAgent({ ...defaults, config: "agent.yaml", class: "c.yaml" }),
+    (error: unknown) =>
+      error instanceof ConfigError &&
+      /--config cannot be combined with --class or --mount/.test(error.message),
+  );
+  await assert.rejects(
+    runAgent({ ...defaults }),
+    (error: unknown) =>
+      error instanceof ConfigError &&
+      /--class: is required/.test(error.message) &&
+      /--mount: is required/.test(error.message),
+  );
+});
+
+test("--signal needs --pid-file, and a real signal name", async () => {
+  await assert.rejects(
+    runAgent({ ...defaults, class: "c.yaml", mount: "m", signal: "SIGHUP" }),
+    (error: unknown) => error instanceof ConfigError && /go together/.test(error.message),
+  );
+  await assert.rejects(
+    runAgent({ ...defaults, class: "c.yaml", mount: "m", signal: "SIGNOPE", pidFile: "p" }),
+    (error: unknown) =>
+      error instanceof ConfigError && /--signal: must be a signal/.test(error.message),
   );
 });

@@ -6,7 +6,8 @@ import { agentOptions } from "../config/agent-options.js";
 import { addOptions, ConfigError, parseOptions } from "../config/option-table.js";
 import { readLocalEndpoint, UnsupportedIdentityError } from "../keyvault/index.js";
 import { loadSecretProviderClass, SpcError, type SecretProviderClass } from "../spc/index.js";
-import { checkSupported, UnsupportedObjectError } from "../sync/index.js";
+import { checkSupported, UnsupportedObjectError, type SyncTargetSpec } from "../sync/index.js";
+import { planAgent, type AgentPlan } from "./agent-plan.js";
 import { portInUseHint, waitForShutdown } from "./process.js";
 import { receiverAuthFrom } from "./receiver-auth.js";
 
@@ -25,34 +26,46 @@ export function agentCommand(): Command {
 
 export async function runAgent(raw: Record<string, unknown>): Promise<RunningAgent> {
   const options = parseOptions(agentOptions, raw);
-  const spc = await loadClass(options.class);
-  const endpoints = new Map(
-    options.vaultEndpoint.map((entry) => {
-      const at = entry.indexOf("=");
-      return [entry.slice(0, at), entry.slice(at + 1)] as const;
-    }),
-  );
-  const ca = await readCa(options.ca, options.vaultData, endpoints.size > 0);
+  const plan = await planAgent(options);
+  const targets = await loadTargets(plan);
+  const ca = await readCa(plan.caFile, options.vaultData, plan.endpoints.size > 0);
   const logger = pino({ name: "agent", level: options.logLevel });
   try {
     return await startAgent({
-      targets: [{ spc, mountDir: options.mount }],
-      vaultEndpoints: endpoints,
+      targets,
+      vaultEndpoints: plan.endpoints,
       ...(ca === undefined ? {} : { ca }),
       webhook: {
-        port: options.webhookPort,
-        host: options.webhookHost,
+        port: plan.webhookPort,
+        host: plan.webhookHost,
         auth: receiverAuthFrom(options, logger),
       },
-      pollIntervalMs: options.rotationPollInterval,
-      ...(options.metricsPort === undefined ? {} : { metricsPort: options.metricsPort }),
-      ...(options.exec === undefined ? {} : { exec: options.exec }),
+      pollIntervalMs: plan.pollIntervalMs,
+      ...(plan.metricsPort === undefined ? {} : { metricsPort: plan.metricsPort }),
+      ...(plan.exec === undefined ? {} : { exec: plan.exec }),
+      ...(plan.signal === undefined ? {} : { signal: plan.signal }),
       logger,
     });
   } catch (error) {
     if (error instanceof UnsupportedIdentityError) throw new ConfigError([error.message]);
-    throw portInUseHint(error, "--webhook-port", options.webhookPort);
+    throw portInUseHint(error, "--webhook-port", plan.webhookPort);
   }
+}
+
+/** Every target's class, with the problems of all of them reported together. */
+async function loadTargets(plan: AgentPlan): Promise<SyncTargetSpec[]> {
+  const targets: SyncTargetSpec[] = [];
+  const problems: string[] = [];
+  for (const t of plan.targets) {
+    try {
+      targets.push({ spc: await loadClass(t.class), mountDir: t.mount });
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      problems.push(...error.problems);
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return targets;
 }
 
 /** An invalid or unsupported class is "you asked wrong": a ConfigError, so main exits 2. */

@@ -1,3 +1,4 @@
+import { constants } from "node:os";
 import { z } from "zod";
 import { DEFAULT_VAULT_DATA, logLevelOption } from "./vault-options.js";
 import { port, type OptionTable } from "./option-table.js";
@@ -23,16 +24,30 @@ export const vaultEndpoint = z
   .string()
   .regex(/^[A-Za-z0-9-]{3,24}=https:\/\/\S+$/, "must be <vault name>=https://<host>[:port]");
 
+/** "SIGHUP" or "HUP" → "SIGHUP", when this platform knows the signal. */
+export const signalName = z
+  .string()
+  .transform((text) => (text.toUpperCase().startsWith("SIG") ? text : `SIG${text}`).toUpperCase())
+  .refine((name) => name in constants.signals, "must be a signal name such as SIGHUP")
+  .transform((name) => name as NodeJS.Signals);
+
+// --class/--mount and --config are optional here because exactly one of the two ways is needed;
+// the command checks which (see agent-command.ts).
 export const agentOptions = {
   class: {
     flag: "--class <file>",
     description: "SecretProviderClass YAML (Azure provider) naming the objects to sync",
-    schema: z.string({ error: "is required" }).min(1, "is required"),
+    schema: z.string().min(1, "is required").optional(),
   },
   mount: {
     flag: "--mount <dir>",
     description: "folder the files are written to (atomically, as the CSI driver does)",
-    schema: z.string({ error: "is required" }).min(1, "is required"),
+    schema: z.string().min(1, "is required").optional(),
+  },
+  config: {
+    flag: "--config <file>",
+    description: "YAML listing many targets (class + mount) and settings; replaces --class/--mount",
+    schema: z.string().min(1).optional(),
   },
   webhookPort: {
     flag: "--webhook-port <port>",
@@ -74,6 +89,16 @@ export const agentOptions = {
   exec: {
     flag: "--exec <command>",
     description: "shell command run after each change; KVSYNC_CHANGED lists the changed files",
+    schema: z.string().min(1).optional(),
+  },
+  signal: {
+    flag: "--signal <SIG>",
+    description: "signal sent after each change to the pid in --pid-file (e.g. SIGHUP)",
+    schema: signalName.optional(),
+  },
+  pidFile: {
+    flag: "--pid-file <file>",
+    description: "file holding the pid that --signal goes to (re-read each time)",
     schema: z.string().min(1).optional(),
   },
   metricsPort: {

@@ -7,4 +7,5 @@ export * from "./echo-options.js";
 export * from "./receiver-options.js";
 export * from "./dev-options.js";
 export * from "./agent-options.js";
+export * from "./agent-config-file.js";
 export * from "./refresh-options.js";

@@ -26,6 +26,16 @@ export interface SyncReport {
   readonly changedPaths: readonly string[];
   /** Earliest event time (epoch ms) the sync answered, when an event asked for it. */
   readonly since?: number;
+  /** The version each object's files hold after a sync that did not fail. */
+  readonly versions?: readonly ObjectVersion[];
+}
+
+/** One object's current version (the newest, for version history): metrics, never a value. */
+export interface ObjectVersion {
+  readonly vault: string;
+  readonly type: string;
+  readonly name: string;
+  readonly version: string;
 }
 
 export interface SyncEngineOptions {
@@ -199,6 +209,7 @@ export class SyncEngine {
         trigger,
         result: changedPaths === undefined ? "unchanged" : "changed",
         changedPaths: changedPaths ?? [],
+        versions: versionsOf(target),
       };
     } catch (error) {
       target.failed = true;
@@ -283,6 +294,15 @@ export class SyncEngine {
     if (held === undefined) throw new Error(`no version of ${object.objectName} is known`);
     return [held.version];
   }
+}
+
+function versionsOf(target: TargetState): ObjectVersion[] {
+  const { spc } = target.spec;
+  return spc.objects.flatMap((object, i) => {
+    const version = target.written?.[i]?.[0];
+    if (version === undefined) return [];
+    return [{ vault: spc.keyvaultName, type: object.objectType, name: object.objectName, version }];
+  });
 }
 
 /** Only the properties: the held latest never keeps a value alive. */
