@@ -22,6 +22,7 @@ import { pino } from "pino";
 import { startAgent, type RunningAgent } from "../src/agent/index.js";
 import { parseSecretProviderClass, type SecretProviderClass } from "../src/spc/index.js";
 import { machineFacts, percentile, root, startBenchVault, vaultCaller } from "./support.js";
+import { localClassYaml } from "../src/spc/test-support/local-class.js";
 
 const { values } = parseArgs({
   options: {
@@ -46,23 +47,10 @@ const silent = pino({ level: "silent" });
 const round = (ms: number) => Math.round(ms * 100) / 100;
 
 function spcYaml(objects: readonly string[]): string {
-  const entries = objects
-    .map((name) => `        - |\n          objectName: ${name}\n          objectType: secret`)
-    .join("\n");
-  return `apiVersion: secrets-store.csi.x-k8s.io/v1
-kind: SecretProviderClass
-metadata:
-  name: bench
-  namespace: default
-spec:
-  provider: azure
-  parameters:
-    keyvaultName: demo
-    tenantId: "00000000-0000-0000-0000-000000000000"
-    objects: |
-      array:
-${entries}
-`;
+  return localClassYaml(
+    "bench",
+    objects.map((name) => `objectName: ${name}\nobjectType: secret`),
+  );
 }
 
 function spcOf(objects: readonly string[]): SecretProviderClass {

@@ -10,11 +10,11 @@ import {
   webhookSubscription,
 } from "../eventgrid/publisher/test-support/management.js";
 import { createVaultClients, SdkObjectSource, type KeyVaultOperation } from "../keyvault/index.js";
-import { parseSecretProviderClass } from "../spc/index.js";
 import { SecretValue } from "../util/secret-value.js";
 import { rawRequest, requestCount } from "../vault/test-support/raw-request.js";
 import { startVaultFixture, type VaultFixture } from "../vault/test-support/vault-fixture.js";
 import { startAgent, type RunningAgent } from "./index.js";
+import { localClass } from "../spc/test-support/local-class.js";
 
 /**
  * A 429 storm: the vault runs `--throttle 5 --throttle-retry-after 1` on a clock the test owns.
@@ -49,26 +49,7 @@ const attempts: { operation: KeyVaultOperation; status: string; at: number }[] =
 /** Every wait the retry loop chose before a retry. */
 const retries: { operation: KeyVaultOperation; delayMs: number; at: number }[] = [];
 
-const spc = (() => {
-  const result = parseSecretProviderClass(`apiVersion: secrets-store.csi.x-k8s.io/v1
-kind: SecretProviderClass
-metadata:
-  name: storm
-  namespace: default
-spec:
-  provider: azure
-  parameters:
-    keyvaultName: demo
-    tenantId: "00000000-0000-0000-0000-000000000000"
-    objects: |
-      array:
-        - |
-          objectName: stormy
-          objectType: secret
-`);
-  if (!result.ok) throw new Error(JSON.stringify(result.problems));
-  return result.spc;
-})();
+const spc = localClass("storm", ["objectName: stormy\nobjectType: secret"]);
 
 before(async () => {
   tick();

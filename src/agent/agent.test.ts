@@ -11,13 +11,10 @@ import {
   webhookSubscription,
 } from "../eventgrid/publisher/test-support/management.js";
 import { createVaultClients, SdkObjectSource, type ObjectSource } from "../keyvault/index.js";
-import {
-  loadSecretProviderClass,
-  parseSecretProviderClass,
-  type SecretProviderClass,
-} from "../spc/index.js";
+import { loadSecretProviderClass, type SecretProviderClass } from "../spc/index.js";
 import { startVaultFixture, type VaultFixture } from "../vault/test-support/vault-fixture.js";
 import { startAgent, type AgentOptions, type RunningAgent } from "./index.js";
+import { localClass } from "../spc/test-support/local-class.js";
 
 /**
  * End to end: the local vault (with its Event Grid publisher) → the agent's webhook or poll →
@@ -52,31 +49,7 @@ async function setSecret(name: string, value: string): Promise<string> {
 }
 
 function classOf(objects: string[]): SecretProviderClass {
-  const yaml = `apiVersion: secrets-store.csi.x-k8s.io/v1
-kind: SecretProviderClass
-metadata:
-  name: test
-  namespace: default
-spec:
-  provider: azure
-  parameters:
-    keyvaultName: demo
-    tenantId: "00000000-0000-0000-0000-000000000000"
-    objects: |
-      array:
-${objects
-  .map(
-    (o) =>
-      `        - |\n${o
-        .split("\n")
-        .map((l) => `          ${l}`)
-        .join("\n")}`,
-  )
-  .join("\n")}
-`;
-  const result = parseSecretProviderClass(yaml);
-  if (!result.ok) throw new Error(JSON.stringify(result.problems));
-  return result.spc;
+  return localClass("test", objects);
 }
 
 /** Counts every read the agent makes, by name@version ("latest" when none). */
