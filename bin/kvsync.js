@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Thin launcher: the CLI is compiled to dist/ by `npm install` (the prepare script).
-import { main } from "../dist/cli/main.js";
+// Thin launcher: `npm install` (the prepare script) compiles and bundles the CLI into dist/bin.
+import { main } from "../dist/bin/main.js";
 
 process.exitCode = await main(process.argv);

@@ -210,3 +210,13 @@ test("kvsync_object_version_info: one series per object, replaced when the versi
   ]);
   assert.ok(!(await series()).join("\n").includes("ver-"), "no value in a label");
 });
+
+test("/metrics carries the process's memory and event-loop figures for sizing the pod", async () => {
+  await setSecret("sized", "sized-1");
+  const { agent } = await agentFor([classOf("sized", ["sized"])]);
+  const reply = await agent.app.inject({ method: "GET", url: "/metrics" });
+  const rss = /^process_resident_memory_bytes (\d+)$/m.exec(reply.body)?.[1];
+  assert.ok(Number(rss) > 0, "process_resident_memory_bytes");
+  assert.match(reply.body, /^nodejs_eventloop_lag_p99_seconds /m);
+  assert.match(reply.body, /^kvsync_propagation_seconds_bucket\{le="0.005"\} /m);
+});

@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { ObjectVersion } from "../sync/index.js";
 
 /**
@@ -22,7 +22,8 @@ export class AgentMetrics {
   readonly propagation = new Histogram({
     name: "kvsync_propagation_seconds",
     help: "From a Key Vault event's time to the target's files being swapped.",
-    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+    // Pushed rotations land in milliseconds, polled ones in minutes: buckets span both.
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300],
     registers: [this.registry],
   });
   readonly objectVersion = new Gauge({
@@ -31,6 +32,11 @@ export class AgentMetrics {
     labelNames: ["vault", "type", "name", "version"] as const,
     registers: [this.registry],
   });
+  constructor() {
+    // process_resident_memory_bytes, heap and event-loop lag: what an operator sizes a pod by.
+    collectDefaultMetrics({ register: this.registry });
+  }
+
   /** vault/type/name (Key Vault ignores case) → the labels of its series now. */
   readonly #versions = new Map<string, ObjectVersion>();
 

@@ -291,6 +291,43 @@ describe("kvsync agent against the local vault", () => {
     assert.equal(await fileOf(dir, "ordered"), "ordered-2");
   });
 
+  test("versions made in the same second are ordered by their events' times, no extra read", async () => {
+    await setSecret("twins", "twins-0");
+    const spc = classOf(["objectName: twins\nobjectType: secret"]);
+    const { source, gets } = countingSource();
+    const { agent, dirs } = await agentFor([{ spc }], { source });
+    const dir = dirs[0] ?? "";
+    await waitForFile(dir, "twins", "twins-0");
+    // Two versions in one second of the vault's clock: their `created` times are equal.
+    clockOffset += 10;
+    const first = (await client.setSecret("twins", "twins-1")).properties.version ?? "";
+    const second = (await client.setSecret("twins", "twins-2")).properties.version ?? "";
+    const second0 = new Date((Math.floor(Date.now() / 1000) + clockOffset) * 1000).toISOString();
+    const at = (fraction: string) => second0.replace(/\.\d+Z$/, `.${fraction}Z`);
+    // Delivered out of order: the later version first, the earlier one after it.
+    for (const [id, version, time] of [
+      ["twin-b", second, at("2000001")],
+      ["twin-a", first, at("2000000")],
+    ] as const) {
+      const reply = await agent.app.inject({
+        method: "POST",
+        url: "/api/events",
+        headers: { "content-type": "application/json", "aeg-event-type": "Notification" },
+        payload: newVersionEvent(id, "twins", version, time),
+      });
+      assert.equal(reply.statusCode, 200);
+      await agent.engine.idle();
+    }
+    await waitForFile(dir, "twins", "twins-2");
+    await waitUntil(
+      () => logLines.some((l) => l.includes("not newer") && l.includes(first)),
+      "the earlier twin judged older",
+    );
+    await agent.engine.idle();
+    assert.equal(await fileOf(dir, "twins"), "twins-2");
+    assert.deepEqual(gets, ["twins@latest", `twins@${second}`, `twins@${first}`]);
+  });
+
   test("vault down: files keep their content and catch up after restart", async () => {
     await setSecret("sturdy", "sturdy-1");
     const spc = classOf(["objectName: sturdy\nobjectType: secret"]);
@@ -329,7 +366,12 @@ describe("kvsync agent against the local vault", () => {
   });
 });
 
-function newVersionEvent(id: string, name: string, version: string): string {
+function newVersionEvent(
+  id: string,
+  name: string,
+  version: string,
+  eventTime = new Date().toISOString(),
+): string {
   return JSON.stringify([
     {
       id,
@@ -337,7 +379,7 @@ function newVersionEvent(id: string, name: string, version: string): string {
         "/subscriptions/0/resourceGroups/kvsync-local/providers/Microsoft.KeyVault/vaults/demo",
       subject: name,
       eventType: "Microsoft.KeyVault.SecretNewVersionCreated",
-      eventTime: new Date().toISOString(),
+      eventTime,
       data: {
         Id: `https://demo.vault.azure.net/secrets/${name}/${version}`,
         VaultName: "demo",

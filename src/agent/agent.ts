@@ -163,14 +163,8 @@ async function onEvent(
   if (!isSecretEvent(event) || !isNewVersionEvent(event)) return;
   const { VaultName, ObjectName, Version } = event.data;
   if (!vaults.has(VaultName.toLowerCase())) return;
-  const since = Date.parse(event.time);
   try {
-    const asked = await engine.newVersion(
-      VaultName,
-      ObjectName,
-      Version,
-      Number.isNaN(since) ? undefined : since,
-    );
+    const asked = await engine.newVersion(VaultName, ObjectName, Version, event.time);
     logger.info(
       { eventId: event.id, vault: VaultName, name: ObjectName, version: Version, targets: asked },
       "new version event",

@@ -1,12 +1,20 @@
 import { Command, CommanderError } from "commander";
-import { ConfigError } from "../config/index.js";
-import { agentCommand } from "./agent-command.js";
-import { devCommand } from "./dev-command.js";
-import { echoCommand } from "./echo-command.js";
-import { eventgridCommand } from "./eventgrid-command.js";
-import { refreshCommand } from "./refresh-command.js";
-import { secretCommand } from "./secret-command.js";
-import { vaultCommand } from "./vault-command.js";
+import { ConfigError } from "../config/option-table.js";
+
+/**
+ * Each command's module, loaded only when that command runs: `kvsync agent` must stay small
+ * (it never needs the vault's SQLite, TLS or Azure identity code), and startup stays quick.
+ * Top-level help and unknown commands load them all, to describe them.
+ */
+const commands = new Map<string, () => Promise<Command>>([
+  ["dev", async () => (await import("./dev-command.js")).devCommand()],
+  ["vault", async () => (await import("./vault-command.js")).vaultCommand()],
+  ["secret", async () => (await import("./secret-command.js")).secretCommand()],
+  ["eventgrid", async () => (await import("./eventgrid-command.js")).eventgridCommand()],
+  ["echo", async () => (await import("./echo-command.js")).echoCommand()],
+  ["agent", async () => (await import("./agent-command.js")).agentCommand()],
+  ["refresh", async () => (await import("./refresh-command.js")).refreshCommand()],
+]);
 
 /**
  * `kvsync <command>`. Returns the process exit code: 0 on success, 1 on a failure at run time,
@@ -18,14 +26,10 @@ export async function main(argv: readonly string[]): Promise<number> {
       "Keep Azure Key Vault secrets fresh in files and Kubernetes, pushed by Event Grid.",
     )
     .exitOverride()
-    .showHelpAfterError("(add --help for usage)")
-    .addCommand(devCommand())
-    .addCommand(vaultCommand())
-    .addCommand(secretCommand())
-    .addCommand(eventgridCommand())
-    .addCommand(echoCommand())
-    .addCommand(agentCommand())
-    .addCommand(refreshCommand());
+    .showHelpAfterError("(add --help for usage)");
+  const named = commands.get(argv[2] ?? "");
+  const wanted = named === undefined ? [...commands.values()] : [named];
+  for (const load of wanted) program.addCommand(await load());
   try {
     await program.parseAsync(argv);
     return 0;

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { DefaultAzureCredential } from "@azure/identity";
 import { SecretClient } from "@azure/keyvault-secrets";
+import { lazyCredential } from "./lazy-credential.js";
 import { LocalVaultCredential } from "./local-vault-credential.js";
 
 /**
@@ -42,5 +42,8 @@ export async function localSecretClient(endpoint: LocalVaultEndpoint): Promise<S
 }
 
 export function azureSecretClient(vaultUrl: string): SecretClient {
-  return new SecretClient(vaultUrl, new DefaultAzureCredential());
+  return new SecretClient(
+    vaultUrl,
+    lazyCredential((azure) => new azure.DefaultAzureCredential()),
+  );
 }

@@ -1,11 +1,7 @@
 import type { TokenCredential } from "@azure/core-auth";
-import {
-  DefaultAzureCredential,
-  ManagedIdentityCredential,
-  WorkloadIdentityCredential,
-} from "@azure/identity";
 import { SecretClient } from "@azure/keyvault-secrets";
 import type { SecretProviderClass, SpcIdentity } from "../spc/index.js";
+import { lazyCredential } from "./lazy-credential.js";
 import { LocalVaultCredential } from "./local-vault-credential.js";
 
 /**
@@ -78,15 +74,19 @@ export function credentialFor(
   const tenant = tenantId === undefined ? {} : { tenantId };
   switch (identity.kind) {
     case "default":
-      return new DefaultAzureCredential();
+      return lazyCredential((azure) => new azure.DefaultAzureCredential());
     case "workload-identity":
     case "token-proxy":
       // Both read a projected service-account token file (AZURE_FEDERATED_TOKEN_FILE).
-      return new WorkloadIdentityCredential({ clientId: identity.clientId, ...tenant });
+      return lazyCredential(
+        (azure) => new azure.WorkloadIdentityCredential({ clientId: identity.clientId, ...tenant }),
+      );
     case "vm-managed-identity":
-      return identity.clientId === undefined
-        ? new ManagedIdentityCredential()
-        : new ManagedIdentityCredential({ clientId: identity.clientId });
+      return lazyCredential((azure) =>
+        identity.clientId === undefined
+          ? new azure.ManagedIdentityCredential()
+          : new azure.ManagedIdentityCredential({ clientId: identity.clientId }),
+      );
     case "pod-identity":
       throw new UnsupportedIdentityError(
         vault,

@@ -4,7 +4,7 @@ import type { SecretListing, SecretVersionProperties } from "../keyvault/index.j
 import { changedObjects } from "./changed-objects.js";
 import { sameVersions, selectHistory } from "./desired-versions.js";
 import { mergeRequests, TriggerQueue, type SyncRequest } from "./trigger-queue.js";
-import { compareToHeld, type Ordering } from "./version-order.js";
+import { compareToHeld, preciseEventTime, type Ordering } from "./version-order.js";
 
 const at = (s: number) => new Date(s * 1000);
 
@@ -24,6 +24,41 @@ describe("compareToHeld (never roll back)", () => {
   }
   test("anything is newer than nothing", () => {
     assert.equal(compareToHeld({ version: "a", createdOn: at(1) }, undefined), "newer");
+  });
+  test("in the same second, the events' times decide", () => {
+    const earlier = { version: "b", createdOn: at(20), eventTime: "2026-01-01T00:00:20.1000001Z" };
+    const later = { version: "c", createdOn: at(20), eventTime: "2026-01-01T00:00:20.1000002Z" };
+    assert.equal(compareToHeld(later, earlier), "newer");
+    assert.equal(compareToHeld(earlier, later), "older");
+    assert.equal(compareToHeld(later, { ...earlier, eventTime: undefined }), "tie");
+    assert.equal(compareToHeld({ ...later, eventTime: earlier.eventTime }, earlier), "tie");
+  });
+  test("created times outrank event times", () => {
+    const held = { version: "b", createdOn: at(20), eventTime: "2026-01-01T00:00:59.0000000Z" };
+    const candidate = { version: "c", createdOn: at(21), eventTime: "2026-01-01T00:00:01.0Z" };
+    assert.equal(compareToHeld(candidate, held), "newer");
+  });
+});
+
+describe("preciseEventTime", () => {
+  const cases: [string, string | undefined][] = [
+    ["2026-03-01T10:15:30.1234567Z", "2026-03-01T10:15:30.1234567Z"],
+    ["2026-03-01T10:15:30.12Z", "2026-03-01T10:15:30.1200000Z"],
+    ["2026-03-01T10:15:30Z", "2026-03-01T10:15:30.0000000Z"],
+    ["2026-03-01T10:15:30.123+01:00", undefined],
+    ["2026-13-01T10:15:30Z", undefined],
+    ["yesterday", undefined],
+    ["", undefined],
+  ];
+  for (const [input, expected] of cases) {
+    test(`${JSON.stringify(input)} → ${String(expected)}`, () => {
+      assert.equal(preciseEventTime(input), expected);
+    });
+  }
+  test("normalized times sort as time does", () => {
+    const a = preciseEventTime("2026-03-01T10:15:30.9Z") ?? "";
+    const b = preciseEventTime("2026-03-01T10:15:30.10Z") ?? "";
+    assert.ok(a > b);
   });
 });
 

@@ -9,7 +9,7 @@ import { objectKey } from "./object-key.js";
 import { SecretReader } from "./secret-reader.js";
 import { checkSupported, followsLatest, type SyncTargetSpec } from "./sync-target.js";
 import { TriggerQueue, type SyncRequest, type TriggerKind } from "./trigger-queue.js";
-import { compareToHeld } from "./version-order.js";
+import { compareToHeld, preciseEventTime } from "./version-order.js";
 
 /**
  * The pipeline of architecture.md: triggers (push, poll, manual) enqueue; one worker runs the
@@ -62,7 +62,7 @@ export class SyncEngine {
   readonly #queue: TriggerQueue;
   readonly #targets: TargetState[];
   /** objectKey → newest version known. */
-  readonly #latest = new Map<string, SecretVersionProperties>();
+  readonly #latest = new Map<string, HeldVersion>();
 
   constructor(options: SyncEngineOptions) {
     checkSupported(options.targets);
@@ -102,20 +102,29 @@ export class SyncEngine {
 
   /**
    * A SecretNewVersionCreated: reads that version (once), keeps it if it is newer than the one
-   * held, and syncs the targets that follow the object. Returns how many targets were asked.
+   * held, and syncs the targets that follow the object. `eventTime` is the event's own time
+   * (propagation is measured from it; it orders versions made in the same second). Returns how
+   * many targets were asked.
    */
-  async newVersion(vault: string, name: string, version: string, since?: number): Promise<number> {
+  async newVersion(
+    vault: string,
+    name: string,
+    version: string,
+    eventTime?: string,
+  ): Promise<number> {
     const targets = this.#following(vault, name);
     if (targets.length === 0) return 0;
     const secret = await this.#reader.read(vault, name, version);
-    if (!(await this.#offer(vault, name, secret))) {
+    const precise = eventTime === undefined ? undefined : preciseEventTime(eventTime);
+    if (!(await this.#offer(vault, name, { ...stampOf(secret), eventTime: precise }))) {
       this.#options.logger.info(
         { vault, name, version },
         "event for a version not newer than the one held: ignored",
       );
       return 0;
     }
-    this.#enqueue(targets, "push", since);
+    const since = eventTime === undefined ? NaN : Date.parse(eventTime);
+    this.#enqueue(targets, "push", Number.isNaN(since) ? undefined : since);
     return targets.length;
   }
 
@@ -178,21 +187,22 @@ export class SyncEngine {
   }
 
   /** Never roll back: true when `secret` became the held latest. */
-  async #offer(vault: string, name: string, secret: SecretVersionProperties): Promise<boolean> {
+  async #offer(vault: string, name: string, secret: HeldVersion): Promise<boolean> {
     const key = objectKey(vault, name);
     const held = this.#latest.get(key);
     let ordering = compareToHeld(secret, held);
-    let candidate: SecretVersionProperties = secret;
+    let candidate: HeldVersion = secret;
     if (ordering === "tie") {
       // Same second: only Key Vault knows which is latest, so ask it (one shared read).
-      candidate = await this.#reader.read(vault, name, undefined);
+      const latest = await this.#reader.read(vault, name, undefined);
+      candidate = latest.version === secret.version ? secret : latest;
       ordering = candidate.version === held?.version ? "same" : "newer";
     }
     if (ordering !== "newer") return false;
     // Re-check after the await: another trigger may have moved it further meanwhile.
     const now = this.#latest.get(key);
     if (now !== held && compareToHeld(candidate, now) !== "newer") return false;
-    this.#latest.set(key, stampOf(candidate));
+    this.#latest.set(key, { ...stampOf(candidate), eventTime: candidate.eventTime });
     return true;
   }
 
@@ -304,6 +314,9 @@ function versionsOf(target: TargetState): ObjectVersion[] {
     return [{ vault: spc.keyvaultName, type: object.objectType, name: object.objectName, version }];
   });
 }
+
+/** The held latest: a version's properties and, when an event announced it, the event's time. */
+type HeldVersion = SecretVersionProperties & { readonly eventTime?: string | undefined };
 
 /** Only the properties: the held latest never keeps a value alive. */
 function stampOf(p: SecretVersionProperties): SecretVersionProperties {

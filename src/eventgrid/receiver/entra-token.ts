@@ -1,4 +1,4 @@
-import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from "jose";
+import type { JWTPayload, JWTVerifyGetKey } from "jose";
 
 /**
  * Verifies the Entra ID bearer token Event Grid attaches to deliveries to a secured webhook.
@@ -40,14 +40,19 @@ export function createEntraTokenCheck(options: EntraAuthOptions, now: () => Date
   const { tenantId } = options;
   if (tenantId === "") throw new Error("auth.tenantId must be set");
   if (options.audiences.length === 0) throw new Error("auth.audiences must name the webhook app");
-  const getKey = keySetErrorsApart(
-    options.getKey ??
-      createRemoteJWKSet(
-        new URL(
-          options.jwksUrl ?? `https://login.microsoftonline.com/${tenantId}/discovery/v2.0/keys`,
+  // jose loads only when Entra auth is configured: the agent keeps its footprint small without it.
+  const keys = import("jose").then((jose) => ({
+    jose,
+    getKey: keySetErrorsApart(
+      jose.errors,
+      options.getKey ??
+        jose.createRemoteJWKSet(
+          new URL(
+            options.jwksUrl ?? `https://login.microsoftonline.com/${tenantId}/discovery/v2.0/keys`,
+          ),
         ),
-      ),
-  );
+    ),
+  }));
   const issuers = [
     ...(options.issuers ?? [
       `https://sts.windows.net/${tenantId}/`,
@@ -60,9 +65,10 @@ export function createEntraTokenCheck(options: EntraAuthOptions, now: () => Date
   return async (authorization) => {
     const token = bearerToken(authorization);
     if (token === undefined) return "denied";
+    const { jose, getKey } = await keys;
     let payload: JWTPayload;
     try {
-      ({ payload } = await jwtVerify(token, getKey, {
+      ({ payload } = await jose.jwtVerify(token, getKey, {
         issuer: issuers,
         audience: audiences,
         algorithms: ["RS256"],
@@ -84,7 +90,10 @@ class KeySetUnavailable extends Error {}
  * because the token names no known key (the token's fault) or because the key set could not be
  * fetched or read (ours, or Entra's).
  */
-function keySetErrorsApart(getKey: JWTVerifyGetKey): JWTVerifyGetKey {
+function keySetErrorsApart(
+  errors: typeof import("jose").errors,
+  getKey: JWTVerifyGetKey,
+): JWTVerifyGetKey {
   return async (header, token) => {
     try {
       return await getKey(header, token);
