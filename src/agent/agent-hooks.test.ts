@@ -69,8 +69,8 @@ let dirs = 0;
 async function agentFor(
   spcs: SecretProviderClass[],
   overrides: Partial<AgentOptions> = {},
+  mounts = spcs.map(() => join(root, `m${dirs++}`)),
 ): Promise<{ agent: RunningAgent; mounts: string[] }> {
-  const mounts = spcs.map(() => join(root, `m${dirs++}`));
   const agent = await startAgent({
     targets: spcs.map((spc, i) => ({ spc, mountDir: mounts[i] ?? "" })),
     vaultEndpoints: new Map([["demo", fixture.vault.url]]),
@@ -219,4 +219,21 @@ test("/metrics carries the process's memory and event-loop figures for sizing th
   assert.ok(Number(rss) > 0, "process_resident_memory_bytes");
   assert.match(reply.body, /^nodejs_eventloop_lag_p99_seconds /m);
   assert.match(reply.body, /^kvsync_propagation_seconds_bucket\{le="0.005"\} /m);
+});
+
+test("restarted onto a folder that already holds the files: no hook runs until a real change", async () => {
+  await setSecret("kept", "kept-1");
+  const out = join(root, "kept-runs.txt");
+  const exec = `printf '%s\\n' "$KVSYNC_CHANGED" >> '${out}'`;
+  const runs = () => readFile(out, "utf8").catch(() => "");
+  const first = await agentFor([classOf("kept", ["kept"])], { exec });
+  await waitUntil(async () => (await runs()) === "kept\n", "the first sync's --exec");
+  await first.agent.close();
+
+  // Same folder, same content: the second agent's first sync writes nothing. --exec runs one
+  // at a time in order, so a spurious run would sit before the rotation's.
+  const second = await agentFor([classOf("kept", ["kept"])], { exec }, first.mounts);
+  await rotate(second.agent, "kept", "kept-2");
+  await waitUntil(async () => (await runs()).split("\n").length >= 3, "the rotation's --exec");
+  assert.equal(await runs(), "kept\nkept\n");
 });

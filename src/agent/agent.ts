@@ -74,9 +74,10 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     if (report.since !== undefined) {
       metrics.propagation.observe(Math.max(0, Date.now() - report.since) / 1000);
     }
+    // A first sync into a folder that already held the same files wrote nothing: no hook runs.
+    if (report.changedPaths.length === 0) return;
     void exec?.(report.changedPaths);
-    // A first sync into a folder that already held the same files wrote nothing: no reload.
-    if (report.changedPaths.length > 0) void signal?.();
+    void signal?.();
   };
   const engine = new SyncEngine({ source, targets: options.targets, logger, onSynced });
   const vaults = new Set(options.targets.map((t) => t.spc.keyvaultName.toLowerCase()));

@@ -3,9 +3,10 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { ConfigError } from "../config/index.js";
+import { agentOptions, ConfigError, parseOptions } from "../config/index.js";
 import { startVaultFixture } from "../vault/test-support/vault-fixture.js";
 import { agentCommand, runAgent } from "./agent-command.js";
+import { planAgent } from "./agent-plan.js";
 
 let dir: string;
 /** What commander fills in from the table's defaults. */
@@ -227,4 +228,30 @@ test("--signal needs --pid-file, and a real signal name", async () => {
     (error: unknown) =>
       error instanceof ConfigError && /--signal: must be a signal/.test(error.message),
   );
+});
+
+test("--config: a flag typed on the command line wins over the file's key; a default does not", async () => {
+  const config = join(dir, "precedence.yaml");
+  await writeFile(
+    config,
+    `targets:
+  - { class: c.yaml, mount: m }
+webhookPort: 7001
+rotationPollInterval: 30s
+vaultEndpoints:
+  demo: https://127.0.0.1:1
+`,
+  );
+  const flags = parseOptions(agentOptions, {
+    ...defaults,
+    config,
+    webhookPort: "7002",
+    vaultEndpoint: ["demo=https://127.0.0.1:2"],
+  });
+  const typed = await planAgent(flags, new Set(["webhookPort", "vaultEndpoint"]));
+  assert.equal(typed.webhookPort, 7002);
+  assert.equal(typed.pollIntervalMs, 30_000, "the file's key beats the flag's default");
+  assert.equal(typed.endpoints.get("demo"), "https://127.0.0.1:2");
+  const untyped = await planAgent(flags);
+  assert.equal(untyped.webhookPort, 7001);
 });

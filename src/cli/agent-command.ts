@@ -16,17 +16,22 @@ export function agentCommand(): Command {
   const agent = new Command("agent").description(
     "write a SecretProviderClass's Key Vault secrets to a folder and keep them fresh (Event Grid + poll)",
   );
-  addOptions(agent, agentOptions).action(async (raw: Record<string, unknown>) => {
-    const running = await runAgent(raw);
+  addOptions(agent, agentOptions).action(async (raw: Record<string, unknown>, command: Command) => {
+    const typed = Object.keys(raw).filter((key) => command.getOptionValueSource(key) === "cli");
+    const running = await runAgent(raw, new Set(typed));
     process.stdout.write(`agent  ${running.url}/api/events\n`);
     await waitForShutdown(() => running.close());
   });
   return agent;
 }
 
-export async function runAgent(raw: Record<string, unknown>): Promise<RunningAgent> {
+/** `typed`: the options given on the command line; they win over the config file's keys. */
+export async function runAgent(
+  raw: Record<string, unknown>,
+  typed: ReadonlySet<string> = new Set(),
+): Promise<RunningAgent> {
   const options = parseOptions(agentOptions, raw);
-  const plan = await planAgent(options);
+  const plan = await planAgent(options, typed);
   const targets = await loadTargets(plan);
   const ca = await readCa(plan.caFile, options.vaultData, plan.endpoints.size > 0);
   const logger = pino({ name: "agent", level: options.logLevel });

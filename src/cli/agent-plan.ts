@@ -7,9 +7,9 @@ import {
 } from "../config/index.js";
 
 /**
- * What the agent will run, from its flags or from `--config`: the targets and the settings. In a
- * config file the keys win over the flags, which then only give defaults (commander cannot tell a
- * flag given from its default).
+ * What the agent will run, from its flags or from `--config`: the targets and the settings.
+ * Precedence, as with most tools: a flag typed on the command line, then the config file's key,
+ * then the flag's default.
  */
 export interface AgentPlan {
   readonly targets: readonly { readonly class: string; readonly mount: string }[];
@@ -25,26 +25,36 @@ export interface AgentPlan {
 
 type AgentFlags = OptionValues<typeof agentOptions>;
 
-export async function planAgent(flags: AgentFlags): Promise<AgentPlan> {
+/**
+ * `typed`: the options given on the command line (commander's attribute names, e.g.
+ * "webhookPort"), as opposed to defaults.
+ */
+export async function planAgent(
+  flags: AgentFlags,
+  typed: ReadonlySet<string> = new Set(),
+): Promise<AgentPlan> {
   checkTargetsNamed(flags);
-  const endpoints = new Map(
-    flags.vaultEndpoint.map((entry) => {
-      const at = entry.indexOf("=");
-      return [entry.slice(0, at), entry.slice(at + 1)] as const;
-    }),
-  );
   const file = flags.config === undefined ? undefined : await fromFile(flags, flags.config);
-  for (const [name, url] of Object.entries(file?.vaultEndpoints ?? {})) endpoints.set(name, url);
+  // --vault-endpoint has no default: any given was typed, so it wins over the file's entry.
+  const endpoints = new Map(Object.entries(file?.vaultEndpoints ?? {}));
+  for (const entry of flags.vaultEndpoint) {
+    const at = entry.indexOf("=");
+    endpoints.set(entry.slice(0, at), entry.slice(at + 1));
+  }
+  const pick = <K extends keyof AgentFlags>(
+    key: K,
+    fromFile: AgentFlags[K] | undefined,
+  ): AgentFlags[K] => (typed.has(key) || fromFile === undefined ? flags[key] : fromFile);
   const plan: AgentPlan = {
     targets: file?.targets ?? [{ class: flags.class ?? "", mount: flags.mount ?? "" }],
     endpoints,
-    caFile: file?.ca ?? flags.ca,
-    webhookPort: file?.webhookPort ?? flags.webhookPort,
-    webhookHost: file?.webhookHost ?? flags.webhookHost,
-    pollIntervalMs: file?.rotationPollInterval ?? flags.rotationPollInterval,
-    metricsPort: file?.metricsPort ?? flags.metricsPort,
-    exec: file?.exec ?? flags.exec,
-    signal: signalOf(file?.signal ?? flags.signal, file?.pidFile ?? flags.pidFile),
+    caFile: pick("ca", file?.ca),
+    webhookPort: pick("webhookPort", file?.webhookPort),
+    webhookHost: pick("webhookHost", file?.webhookHost),
+    pollIntervalMs: pick("rotationPollInterval", file?.rotationPollInterval),
+    metricsPort: pick("metricsPort", file?.metricsPort),
+    exec: pick("exec", file?.exec),
+    signal: signalOf(pick("signal", file?.signal), pick("pidFile", file?.pidFile)),
   };
   const mounts = plan.targets.map((t) => t.mount);
   const twice = mounts.filter((m, i) => mounts.indexOf(m) !== i);
