@@ -5,6 +5,7 @@ import {
   isSecretEvent,
   registerEventReceiver,
   type EventReceiverAuth,
+  type NewVersionEvent,
   type ReceivedKeyVaultEvent,
 } from "../eventgrid/receiver/index.js";
 import {
@@ -17,9 +18,12 @@ import {
   DEFAULT_POLL_INTERVAL_MS,
   Poller,
   SyncEngine,
+  type DetectedVersion,
   type SyncReport,
   type SyncTargetSpec,
 } from "../sync/index.js";
+import type { RunningDashboard } from "../dashboard/dashboard-server.js";
+import { AgentDashboard, type DashboardSettings } from "./agent-dashboard.js";
 import { AgentMetrics } from "./agent-metrics.js";
 import { createExecHook } from "./exec-hook.js";
 import { createSignalHook, type SignalTarget } from "./signal-hook.js";
@@ -49,6 +53,8 @@ export interface AgentOptions {
   source?: ObjectSource;
   /** Key Vault retry policy; tests shorten it. */
   backoff?: BackoffPolicy;
+  /** Serve the live dashboard (off unless given). */
+  dashboard?: DashboardSettings;
 }
 
 export interface RunningAgent {
@@ -57,29 +63,51 @@ export interface RunningAgent {
   engine: SyncEngine;
   metrics: AgentMetrics;
   app: FastifyInstance;
+  /** http://host:port of the dashboard, when it is on. */
+  dashboardUrl: string | undefined;
   close(): Promise<void>;
 }
 
 export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   const { logger } = options;
   const metrics = new AgentMetrics();
-  const source = options.source ?? sdkSource(options, metrics);
+  const dashboard =
+    options.dashboard === undefined
+      ? undefined
+      : new AgentDashboard(options.targets, options.dashboard.tracker);
+  const plainSource = options.source ?? sdkSource(options, metrics);
+  const source = dashboard?.traced(plainSource) ?? plainSource;
   const exec = options.exec === undefined ? undefined : createExecHook(options.exec, logger);
   const signal =
     options.signal === undefined ? undefined : createSignalHook(options.signal, logger);
   const onSynced = (report: SyncReport) => {
     metrics.syncs.inc({ trigger: report.trigger, result: report.result });
     if (report.versions !== undefined) metrics.setVersions(report.versions);
+    const rotated = dashboard?.synced(report) ?? [];
     if (report.result !== "changed") return;
     if (report.since !== undefined) {
       metrics.propagation.observe(Math.max(0, Date.now() - report.since) / 1000);
     }
     // A first sync into a folder that already held the same files wrote nothing: no hook runs.
     if (report.changedPaths.length === 0) return;
-    void exec?.(report.changedPaths);
-    void signal?.();
+    const hook = (what: string, run: () => Promise<void>) =>
+      void (dashboard ? dashboard.hooked(rotated, what, run) : run());
+    if (exec) hook("--exec finished", () => exec(report.changedPaths));
+    if (signal) hook("--signal sent", signal);
   };
-  const engine = new SyncEngine({ source, targets: options.targets, logger, onSynced });
+  const engine = new SyncEngine({
+    source,
+    targets: options.targets,
+    logger,
+    onSynced,
+    ...(dashboard
+      ? {
+          onDetected: (found: DetectedVersion) => {
+            dashboard.detected(found);
+          },
+        }
+      : {}),
+  });
   const vaults = new Set(options.targets.map((t) => t.spc.keyvaultName.toLowerCase()));
 
   // Request logs stay off (info level): a query-secret webhook URL carries its secret. Cast as
@@ -93,7 +121,10 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   await registerEventReceiver(app, {
     auth: options.webhook.auth,
     metrics: metrics.registry,
-    onEvent: (event) => onEvent(event, engine, vaults, logger),
+    onEvent: (event, delivery) => {
+      if (dashboard && isFollowedNewVersion(event, vaults)) dashboard.delivered(event, delivery);
+      return onEvent(event, engine, vaults, logger);
+    },
   });
   app.post("/refresh", async (_request, reply) => {
     void engine.refresh();
@@ -115,9 +146,27 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     poll: () => engine.poll(),
   });
   poller.start();
-  const address = await app.listen({ port: options.webhook.port, host: options.webhook.host });
-  const metricsApp =
-    options.metricsPort === undefined ? undefined : await serveMetrics(metrics, options);
+  const servers: { close(): Promise<unknown> }[] = [];
+  const closeAll = async () => {
+    poller.stop();
+    for (const server of [...servers].reverse()) await server.close();
+    await engine.close();
+  };
+  let address: string;
+  let dashboardServer: RunningDashboard | undefined;
+  try {
+    address = await app.listen({ port: options.webhook.port, host: options.webhook.host });
+    servers.push(app);
+    if (options.metricsPort !== undefined) servers.push(await serveMetrics(metrics, options));
+    if (dashboard && options.dashboard) {
+      dashboardServer = await dashboard.start(options.dashboard, engine, logger);
+      servers.push(dashboardServer);
+    }
+  } catch (error) {
+    // A port in use: nothing half-started stays behind.
+    await closeAll();
+    throw error;
+  }
   logSecretObjects(options.targets, logger);
   logger.info({ url: address, targets: options.targets.length }, "agent listening");
   return {
@@ -125,12 +174,8 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     engine,
     metrics,
     app,
-    async close() {
-      poller.stop();
-      await app.close();
-      await metricsApp?.close();
-      await engine.close();
-    },
+    dashboardUrl: dashboardServer?.url,
+    close: closeAll,
   };
 }
 
@@ -154,6 +199,17 @@ function logSecretObjects(targets: readonly SyncTargetSpec[], logger: Logger): v
   }
 }
 
+function isFollowedNewVersion(
+  event: ReceivedKeyVaultEvent,
+  vaults: ReadonlySet<string>,
+): event is NewVersionEvent {
+  return (
+    isSecretEvent(event) &&
+    isNewVersionEvent(event) &&
+    vaults.has(event.data.VaultName.toLowerCase())
+  );
+}
+
 /** A SecretNewVersionCreated for a followed (vault, name) → a push sync of the targets using it. */
 async function onEvent(
   event: ReceivedKeyVaultEvent,
@@ -161,9 +217,8 @@ async function onEvent(
   vaults: ReadonlySet<string>,
   logger: Logger,
 ): Promise<void> {
-  if (!isSecretEvent(event) || !isNewVersionEvent(event)) return;
+  if (!isFollowedNewVersion(event, vaults)) return;
   const { VaultName, ObjectName, Version } = event.data;
-  if (!vaults.has(VaultName.toLowerCase())) return;
   try {
     const asked = await engine.newVersion(VaultName, ObjectName, Version, event.time);
     logger.info(

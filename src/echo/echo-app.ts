@@ -4,6 +4,7 @@ import { optionsReply, parseDelivery, validationResponse } from "../eventgrid/re
 import { echoPage, PAGE_CSP } from "./echo-page.js";
 import { redactHeader, redactQuery } from "./redact.js";
 import { DEFAULT_CAPACITY, RequestLog, type EchoRecord, type LogEvent } from "./request-log.js";
+import { openEventStream } from "../util/event-stream.js";
 
 /**
  * A webhook target for seeing what Event Grid (or anything else) sends: every request outside
@@ -171,7 +172,7 @@ function splitOnce(text: string, separator: string): [string, string] {
 
 /**
  * Replays what the client has not seen (all of it, or after Last-Event-ID on a reconnect), then
- * pushes each new record. A comment line goes first so a client knows it is subscribed.
+ * pushes each new record.
  */
 function openStream(
   request: FastifyRequest,
@@ -179,30 +180,19 @@ function openStream(
   log: RequestLog,
   streams: Set<ServerResponse>,
 ): void {
-  response.writeHead(200, {
-    "content-type": "text/event-stream; charset=utf-8",
-    "cache-control": "no-store",
-    "x-content-type-options": "nosniff",
+  let unsubscribe = () => {};
+  const stream = openEventStream(response, "kvsync echo", () => {
+    unsubscribe();
+    streams.delete(response);
   });
-  response.write(": kvsync echo\n\n");
   // An id beyond ours was given by an echo before a restart: replay everything.
   const lastEventId = Number(request.headers["last-event-id"] ?? 0);
   const after = Number.isSafeInteger(lastEventId) && lastEventId <= log.lastSeq ? lastEventId : 0;
-  for (const record of log.since(after)) response.write(frame({ kind: "added", record }));
-  const unsubscribe = log.subscribe((event) => response.write(frame(event)));
-  // Proxies and browsers drop silent connections; a comment every 15 s keeps it open.
-  const keepAlive = setInterval(() => response.write(": keep-alive\n\n"), 15_000).unref();
+  const send = (event: LogEvent) => {
+    if (event.kind === "added") stream.send("request", event.record, event.record.seq);
+    else stream.send("cleared", {});
+  };
+  for (const record of log.since(after)) send({ kind: "added", record });
+  unsubscribe = log.subscribe(send);
   streams.add(response);
-  response.on("close", () => {
-    unsubscribe();
-    clearInterval(keepAlive);
-    streams.delete(response);
-  });
-}
-
-/** JSON has no raw newlines, so each record is one `data:` line. */
-function frame(event: LogEvent): string {
-  return event.kind === "added"
-    ? `id: ${event.record.seq}\nevent: request\ndata: ${JSON.stringify(event.record)}\n\n`
-    : `event: cleared\ndata: {}\n\n`;
 }

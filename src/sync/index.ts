@@ -3,7 +3,13 @@
  * cheap poll and the idempotent sync that writes a target's folder atomically.
  */
 export { SyncEngine } from "./sync-engine.js";
-export type { ObjectVersion, SyncEngineOptions, SyncReport, SyncResult } from "./sync-engine.js";
+export type {
+  DetectedVersion,
+  ObjectVersion,
+  SyncEngineOptions,
+  SyncReport,
+  SyncResult,
+} from "./sync-engine.js";
 export { Poller } from "./poller.js";
 export type { PollerOptions, Timers } from "./poller.js";
 export { checkSupported, UnsupportedObjectError } from "./sync-target.js";

@@ -38,12 +38,21 @@ export interface ObjectVersion {
   readonly version: string;
 }
 
+export interface DetectedVersion {
+  readonly vault: string;
+  readonly name: string;
+  readonly version: string;
+  readonly trigger: TriggerKind;
+}
+
 export interface SyncEngineOptions {
   source: ObjectSource;
   targets: readonly SyncTargetSpec[];
   logger: Logger;
   /** Called after every sync, failed ones included (metrics, --exec). */
   onSynced?: (report: SyncReport) => void;
+  /** The poll or a manual refresh found a new latest version (the dashboard's "detected"). */
+  onDetected?: (found: DetectedVersion) => void;
   cacheSize?: number;
 }
 
@@ -146,6 +155,7 @@ export class SyncEngine {
         for (const name of changedObjects(listing, names, held)) {
           const secret = await this.#reader.read(vault, name, undefined);
           if (await this.#offer(vault, name, secret)) {
+            this.#options.onDetected?.({ vault, name, version: secret.version, trigger });
             this.#enqueue(this.#following(vault, name), trigger);
           }
         }
@@ -164,6 +174,26 @@ export class SyncEngine {
   async refresh(): Promise<void> {
     await this.poll("manual");
     this.#enqueue(this.#targets, "manual");
+  }
+
+  /**
+   * Refresh one object now (the dashboard's button): read its latest, keep it if newer, and
+   * re-sync every target that uses it, pinned or not. Returns how many targets were asked.
+   */
+  async refreshObject(vault: string, name: string): Promise<number> {
+    const key = objectKey(vault, name);
+    const targets = this.#targets.filter((t) =>
+      t.spec.spc.objects.some((o) => objectKey(t.spec.spc.keyvaultName, o.objectName) === key),
+    );
+    if (targets.length === 0) return 0;
+    if (this.#following(vault, name).length > 0) {
+      const secret = await this.#reader.read(vault, name, undefined);
+      if (await this.#offer(vault, name, secret)) {
+        this.#options.onDetected?.({ vault, name, version: secret.version, trigger: "manual" });
+      }
+    }
+    this.#enqueue(targets, "manual");
+    return targets.length;
   }
 
   #enqueue(targets: readonly TargetState[], trigger: TriggerKind, since?: number): void {

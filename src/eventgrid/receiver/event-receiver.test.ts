@@ -431,3 +431,31 @@ describe("over loopback", () => {
     assert.equal(refused.status, 401);
   });
 });
+
+describe("delivery info", () => {
+  test("attempt and subscription come from Event Grid's headers; bad or missing ones are safe", async () => {
+    const fx = await receiverFixture();
+    const before = Date.now();
+    await fx.post(EVENT_GRID_SECRET_NEW_VERSION, EVENT_GRID_HEADERS);
+    const retry = eventGridEvent({ id: "retry-1" });
+    await fx.post(JSON.stringify([retry]), { ...EVENT_GRID_HEADERS, "aeg-delivery-count": "2" });
+    const bare = eventGridEvent({ id: "bare-1" });
+    await fx.post(JSON.stringify([bare]), {
+      ...JSON_TYPE,
+      "aeg-event-type": "Notification",
+      "aeg-delivery-count": "-3",
+    });
+    await fx.waitForEvents(3);
+    assert.deepEqual(
+      fx.deliveries.map((d) => [d.attempt, d.subscription]),
+      [
+        [1, "KVSYNC"],
+        [3, "KVSYNC"],
+        [1, undefined],
+      ],
+    );
+    for (const d of fx.deliveries) {
+      assert.ok(d.receivedAt >= before - 1 && d.receivedAt <= Date.now() + 1, "arrival time");
+    }
+  });
+});

@@ -37,7 +37,7 @@ export interface EventReceiverOptions {
   path?: string;
   auth: EventReceiverAuth;
   /** Called once per new Key Vault event, after the reply; never awaited by the request. */
-  onEvent: (event: ReceivedKeyVaultEvent) => void | Promise<void>;
+  onEvent: (event: ReceivedKeyVaultEvent, delivery: DeliveryInfo) => void | Promise<void>;
   /** Called when onEvent throws or rejects. Default: log the event id and type at error level. */
   onError?: (error: unknown, event: ReceivedKeyVaultEvent) => void;
   /** Where the counters go. Default: a registry of the receiver's own. */
@@ -46,6 +46,16 @@ export interface EventReceiverOptions {
   dedupeSize?: number;
   /** For token expiry checks. */
   now?: () => Date;
+}
+
+/** How an event reached the webhook, from Event Grid's `aeg-*` headers. */
+export interface DeliveryInfo {
+  /** Epoch ms when the request arrived. */
+  readonly receivedAt: number;
+  /** 1 for the first attempt (`aeg-delivery-count` counts the attempts before this one). */
+  readonly attempt: number;
+  /** `aeg-subscription-name` (Azure sends it upper-cased), when present. */
+  readonly subscription: string | undefined;
 }
 
 const UNAUTHORIZED = { error: "unauthorized" } as const;
@@ -113,6 +123,8 @@ class EventReceiver {
   }
 
   async #post(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+    // When the request arrived, before its body was read and checked.
+    const receivedAt = Date.now() - reply.elapsedTime;
     const mediaType = deliveryMediaType(request.headers["content-type"]);
     const body = request.body instanceof Buffer ? request.body : Buffer.alloc(0);
     const delivery = mediaType === undefined ? undefined : parseDelivery(body, mediaType);
@@ -130,12 +142,16 @@ class EventReceiver {
       request.log.info({ reason: delivery.reason }, "malformed Event Grid delivery");
       return reply.code(400).send({ error: delivery.reason });
     }
-    const summary = this.#accept(delivery.envelopes, request);
+    const summary = this.#accept(delivery.envelopes, request, receivedAt);
     return reply.code(200).send(summary);
   }
 
   /** Sorts the envelopes, schedules the new Key Vault events, and says what became of each. */
-  #accept(envelopes: readonly Envelope[], request: FastifyRequest): Record<string, number> {
+  #accept(
+    envelopes: readonly Envelope[],
+    request: FastifyRequest,
+    receivedAt: number,
+  ): Record<string, number> {
     const summary = { accepted: 0, duplicate: 0, ignored: 0, rejected: 0 };
     const events: ReceivedKeyVaultEvent[] = [];
     for (const envelope of envelopes) {
@@ -160,19 +176,23 @@ class EventReceiver {
     }
     if (events.length > 0) {
       setImmediate(() => {
-        this.#deliver(events, request);
+        this.#deliver(events, request, deliveryInfo(request, receivedAt));
       });
     }
     return summary;
   }
 
-  #deliver(events: readonly ReceivedKeyVaultEvent[], request: FastifyRequest): void {
+  #deliver(
+    events: readonly ReceivedKeyVaultEvent[],
+    request: FastifyRequest,
+    delivery: DeliveryInfo,
+  ): void {
     for (const event of events) {
       const failed = (error: unknown) => {
         this.#failed(error, event, request);
       };
       try {
-        const result = this.#options.onEvent(event);
+        const result = this.#options.onEvent(event, delivery);
         if (result !== undefined) void Promise.resolve(result).catch(failed);
       } catch (error) {
         failed(error);
@@ -204,3 +224,13 @@ class EventReceiver {
 
 const UNSUPPORTED =
   "unsupported Content-Type: send application/json, application/cloudevents+json or application/cloudevents-batch+json";
+
+function deliveryInfo(request: FastifyRequest, receivedAt: number): DeliveryInfo {
+  const count = Number(request.headers["aeg-delivery-count"]);
+  const name = request.headers["aeg-subscription-name"];
+  return {
+    receivedAt,
+    attempt: Number.isSafeInteger(count) && count >= 0 ? count + 1 : 1,
+    subscription: typeof name === "string" && name !== "" ? name : undefined,
+  };
+}

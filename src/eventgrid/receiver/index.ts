@@ -9,7 +9,7 @@ export {
   DEFAULT_DEDUPE_SIZE,
   DEFAULT_EVENTS_PATH,
 } from "./event-receiver.js";
-export type { EventReceiverOptions } from "./event-receiver.js";
+export type { DeliveryInfo, EventReceiverOptions } from "./event-receiver.js";
 export type { EventReceiverAuth, QuerySecretAuthOptions } from "./receiver-auth.js";
 export { EVENT_GRID_APP_ID, SECURE_WEBHOOK_ROLE } from "./entra-token.js";
 export type { EntraAuthOptions } from "./entra-token.js";

@@ -4,6 +4,7 @@ import { Registry } from "prom-client";
 import {
   RECEIVED_TOTAL,
   registerEventReceiver,
+  type DeliveryInfo,
   type EventReceiverOptions,
   type ReceivedKeyVaultEvent,
 } from "../index.js";
@@ -17,6 +18,8 @@ export interface ReceiverFixture {
   app: FastifyInstance;
   registry: Registry;
   events: ReceivedKeyVaultEvent[];
+  /** How each of `events` arrived (same index). */
+  deliveries: DeliveryInfo[];
   /** Resolves once `count` events in all have been handed on. */
   waitForEvents(count: number): Promise<ReceivedKeyVaultEvent[]>;
   post(
@@ -36,15 +39,17 @@ export async function receiverFixture(
   configure(app);
   const registry = new Registry();
   const events: ReceivedKeyVaultEvent[] = [];
+  const deliveries: DeliveryInfo[] = [];
   const waiters: { count: number; resolve: () => void }[] = [];
   await registerEventReceiver(app, {
     auth: { kind: "none" },
     metrics: registry,
     ...overrides,
-    onEvent: async (event) => {
+    onEvent: async (event, delivery) => {
       events.push(event);
+      deliveries.push(delivery);
       for (const waiter of waiters.filter((w) => events.length >= w.count)) waiter.resolve();
-      await overrides.onEvent?.(event);
+      await overrides.onEvent?.(event, delivery);
     },
   });
   await app.ready();
@@ -52,6 +57,7 @@ export async function receiverFixture(
     app,
     registry,
     events,
+    deliveries,
     waitForEvents(count) {
       if (events.length >= count) return Promise.resolve(events);
       return new Promise((resolve, reject) => {
