@@ -8,7 +8,8 @@ import { readLocalEndpoint, UnsupportedIdentityError } from "../keyvault/index.j
 import { loadSecretProviderClass, SpcError, type SecretProviderClass } from "../spc/index.js";
 import { checkSupported, UnsupportedObjectError, type SyncTargetSpec } from "../sync/index.js";
 import { planAgent, type AgentPlan } from "./agent-plan.js";
-import { portInUseHint, waitForShutdown } from "./process.js";
+import { portInUseHintFor } from "../util/port-in-use.js";
+import { waitForShutdown } from "./process.js";
 import { receiverAuthFrom } from "./receiver-auth.js";
 
 /** `kvsync agent`: keep a folder in sync with a SecretProviderClass, pushed by Event Grid. */
@@ -20,6 +21,9 @@ export function agentCommand(): Command {
     const typed = Object.keys(raw).filter((key) => command.getOptionValueSource(key) === "cli");
     const running = await runAgent(raw, new Set(typed));
     process.stdout.write(`agent  ${running.url}/api/events\n`);
+    if (running.dashboardUrl !== undefined) {
+      process.stdout.write(`dashboard  ${running.dashboardUrl}\n`);
+    }
     await waitForShutdown(() => running.close());
   });
   return agent;
@@ -47,13 +51,18 @@ export async function runAgent(
       },
       pollIntervalMs: plan.pollIntervalMs,
       ...(plan.metricsPort === undefined ? {} : { metricsPort: plan.metricsPort }),
+      ...(plan.dashboard === undefined ? {} : { dashboard: plan.dashboard }),
       ...(plan.exec === undefined ? {} : { exec: plan.exec }),
       ...(plan.signal === undefined ? {} : { signal: plan.signal }),
       logger,
     });
   } catch (error) {
     if (error instanceof UnsupportedIdentityError) throw new ConfigError([error.message]);
-    throw portInUseHint(error, "--webhook-port", plan.webhookPort);
+    throw portInUseHintFor(error, [
+      [plan.webhookPort, "--webhook-port"],
+      [plan.metricsPort, "--metrics-port"],
+      [plan.dashboard?.port, "--dashboard-port"],
+    ]);
   }
 }
 

@@ -19,6 +19,7 @@ export interface AgentPlan {
   readonly webhookHost: string;
   readonly pollIntervalMs: number;
   readonly metricsPort: number | undefined;
+  readonly dashboard: { readonly port: number; readonly host: string } | undefined;
   readonly exec: string | undefined;
   readonly signal: SignalTarget | undefined;
 }
@@ -53,6 +54,10 @@ export async function planAgent(
     webhookHost: pick("webhookHost", file?.webhookHost),
     pollIntervalMs: pick("rotationPollInterval", file?.rotationPollInterval),
     metricsPort: pick("metricsPort", file?.metricsPort),
+    dashboard: dashboardOf(
+      pick("dashboardPort", file?.dashboardPort),
+      pick("dashboardHost", file?.dashboardHost),
+    ),
     exec: pick("exec", file?.exec),
     signal: signalOf(pick("signal", file?.signal), pick("pidFile", file?.pidFile)),
   };
@@ -72,6 +77,10 @@ async function fromFile(flags: AgentFlags, config: string) {
     ]);
   }
   return loadAgentConfigFile(config);
+}
+
+function dashboardOf(port: number | undefined, host: string) {
+  return port === undefined ? undefined : { port, host };
 }
 
 function signalOf(

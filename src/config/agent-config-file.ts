@@ -35,6 +35,8 @@ const schema = z.strictObject({
   webhookPort: port.optional(),
   webhookHost: z.string().min(1).optional(),
   metricsPort: port.optional(),
+  dashboardPort: port.optional(),
+  dashboardHost: z.string().min(1).optional(),
   exec: z.string().min(1).optional(),
   signal: signalName.optional(),
   pidFile: z.string().min(1).optional(),

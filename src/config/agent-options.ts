@@ -106,5 +106,17 @@ export const agentOptions = {
     description: "also serve /metrics on this port",
     schema: port.optional(),
   },
+  dashboardPort: {
+    flag: "--dashboard-port <port>",
+    description: "serve the live dashboard on this port (off unless given)",
+    schema: port.optional(),
+    env: "KVSYNC_DASHBOARD_PORT",
+  },
+  dashboardHost: {
+    flag: "--dashboard-host <address>",
+    description: "address the dashboard listens on; keep it on loopback and port-forward",
+    schema: z.string().min(1),
+    defaultValue: "127.0.0.1",
+  },
   logLevel: logLevelOption,
 } satisfies OptionTable;

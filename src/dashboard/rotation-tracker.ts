@@ -202,13 +202,26 @@ export class RotationTracker {
     if (swapTrigger !== undefined) rotation.trigger ??= swapTrigger;
     const [from, to] = ROUTE[hop.kind];
     rotation.hops.push({ ...hop, from, to });
-    // Reports arrive from different parts of the pipeline; the diagram reads in time order.
-    rotation.hops.sort((a, b) => a.at - b.at || order(a.kind) - order(b.kind));
+    // Reports arrive from different parts of the pipeline: the diagram reads in causal order
+    // (each hop needs the one before it), then in time order within a kind (several targets).
+    rotation.hops.sort((a, b) => order(a.kind) - order(b.kind) || a.at - b.at);
+    clampCreated(rotation.hops);
     if (this.#rotations.has(id)) this.#emit({ kind: "rotation", rotation: freeze(rotation) });
   }
 
   #emit(change: TrackerChange): void {
     for (const listener of this.#listeners) listener(change);
+  }
+}
+
+/**
+ * The local vault stamps the event and reports the creation in the same write, a millisecond
+ * apart either way: the version existed no later than its event.
+ */
+function clampCreated(hops: Hop[]): void {
+  const [first, second] = hops;
+  if (first?.kind === "created" && second !== undefined && first.at > second.at) {
+    hops[0] = { ...first, at: second.at };
   }
 }
 

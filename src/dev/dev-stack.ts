@@ -8,7 +8,7 @@ import { startEcho, type RunningEcho } from "../echo/index.js";
 import { localSecretClient } from "../keyvault/index.js";
 import type { SecretProviderClass } from "../spc/index.js";
 import type { RunningVault } from "../vault/index.js";
-import { portInUseHint } from "../util/port-in-use.js";
+import { portInUseHintFor } from "../util/port-in-use.js";
 import { seedVault } from "./seed.js";
 
 /**
@@ -87,7 +87,7 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
         publisherStats: () => publisherStats(vault),
       },
     }).catch((error: unknown) => {
-      throw portHint(error, [
+      throw portInUseHintFor(error, [
         [options.agentPort, "--agent-port"],
         [options.dashboardPort, "--dashboard-port"],
       ]);
@@ -98,7 +98,7 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
     if (options.echoPort !== undefined) {
       const port = options.echoPort;
       echo = await startEcho({ port, host: options.host }).catch((error: unknown) => {
-        throw portHint(error, [[port, "--echo-port"]]);
+        throw portInUseHintFor(error, [[port, "--echo-port"]]);
       });
       closers.push(() => echo?.close() ?? Promise.resolve());
       await subscribe(vault, "echo", `${echo.url}/api/events`, "CloudEventSchemaV1_0");
@@ -137,11 +137,4 @@ function publisherStats(vault: RunningVault): SubscriptionRow[] {
       pending: stats.pending,
     };
   });
-}
-
-/** EADDRINUSE carries the port: name the flag that sets it. */
-function portHint(error: unknown, flags: readonly (readonly [number, string])[]): unknown {
-  const failed = (error as { port?: unknown }).port;
-  const match = flags.find(([port]) => port === failed);
-  return match === undefined ? error : portInUseHint(error, match[1], match[0]);
 }
