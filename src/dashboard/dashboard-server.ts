@@ -96,7 +96,10 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
     const unsubscribe = tracker.subscribe((change) => {
       if (change.kind === "rotation") stream.send("rotation", change.rotation);
       else if (change.kind === "objects") stream.send("objects", tracker.objects());
-      else stream.send("subscriptions", tracker.subscriptions(options.publisherStats?.() ?? []));
+      // A rotation's hops follow its deliveries: the publisher's counts have moved too.
+      if (change.kind !== "objects") {
+        stream.send("subscriptions", tracker.subscriptions(options.publisherStats?.() ?? []));
+      }
     });
     const counts = setInterval(() => {
       stream.send("subscriptions", tracker.subscriptions(options.publisherStats?.() ?? []));
