@@ -128,7 +128,7 @@ test("the dashboard's refresh button re-reads one object", async () => {
   const reply = await agent.app.inject({ method: "GET", url: "/healthz" });
   assert.equal(reply.statusCode, 200);
   const page = await (await fetch(`${agent.dashboardUrl ?? ""}/`)).text();
-  const token = /content="([^"]+)"/.exec(page)?.[1] ?? "";
+  const token = /name="kvsync-csrf" content="([^"]+)"/.exec(page)?.[1] ?? "";
   const refresh = await fetch(`${agent.dashboardUrl ?? ""}/api/refresh`, {
     method: "POST",
     headers: { "content-type": "application/json", "x-kvsync-csrf": token },

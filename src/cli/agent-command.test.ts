@@ -13,6 +13,7 @@ let dir: string;
 const defaults = {
   webhookPort: "0",
   webhookHost: "127.0.0.1",
+  dashboardHost: "127.0.0.1",
   rotationPollInterval: "2m",
   vaultData: ".kvsync/vault",
   logLevel: "silent",

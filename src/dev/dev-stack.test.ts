@@ -61,7 +61,7 @@ test("first start seeds, syncs, subscribes; the page's set travels to the file",
       ],
     );
     const page = await (await fetch(stack.dashboardUrl)).text();
-    const token = /content="([^"]+)"/.exec(page)?.[1] ?? "";
+    const token = /name="kvsync-csrf" content="([^"]+)"/.exec(page)?.[1] ?? "";
     const set = await fetch(`${stack.dashboardUrl}/api/secrets/secret1`, {
       method: "POST",
       headers: { "content-type": "application/json", "x-kvsync-csrf": token },
