@@ -2,7 +2,7 @@
 //  - the CLI (dist/cli/main.js) into dist/bin/, one chunk per command, loaded only when that
 //    command runs: one file per package instead of hundreds of modules keeps `kvsync agent` small
 //    in memory (docs/benchmarks.md) and quick to start;
-//  - the dashboard's page (src/dashboard/page) into dist/dashboard/: one minified script and
+//  - the dashboard's page (src/dashboard/client) into dist/dashboard/: one minified script and
 //    its HTML and CSS, served by the agent with no CDN.
 import { copyFile, mkdir, rm } from "node:fs/promises";
 import { build } from "esbuild";
@@ -30,7 +30,7 @@ await build({
   logLevel: "warning",
 });
 
-const client = "src/dashboard/page";
+const client = "src/dashboard/client";
 const assets = "dist/dashboard/assets";
 await build({
   entryPoints: { app: `${client}/app.ts` },
