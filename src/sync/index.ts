@@ -16,3 +16,5 @@ export { checkSupported, UnsupportedObjectError } from "./sync-target.js";
 export type { SyncTargetSpec } from "./sync-target.js";
 export type { TriggerKind } from "./trigger-queue.js";
 export { DEFAULT_POLL_INTERVAL_MS } from "./poller.js";
+export { classFiles, objectFiles } from "./class-files.js";
+export { SecretReader } from "./secret-reader.js";

@@ -1,9 +1,9 @@
 import type { Logger } from "pino";
 import type { ObjectSource, SecretVersionProperties } from "../keyvault/index.js";
 import { cleanStale, writeAtomically, type PayloadFile } from "../mount/index.js";
-import { renderSecret } from "../render/index.js";
 import type { SpcObject } from "../spc/index.js";
 import { changedObjects } from "./changed-objects.js";
+import { objectFiles } from "./class-files.js";
 import { sameVersions, selectHistory, type DesiredVersions } from "./desired-versions.js";
 import { objectKey } from "./object-key.js";
 import { SecretReader } from "./secret-reader.js";
@@ -283,11 +283,7 @@ export class SyncEngine {
       const secrets = await Promise.all(
         versions.map((v) => this.#reader.read(spc.keyvaultName, object.objectName, v)),
       );
-      secrets.forEach((secret, n) => {
-        const path = object.versionHistory > 1 ? `${object.fileName}/${n}` : object.fileName;
-        const data = renderSecret(object.objectName, secret.value.reveal(), object.encoding);
-        payload.set(path, { data, mode: object.fileMode });
-      });
+      for (const [path, file] of objectFiles(object, secrets)) payload.set(path, file);
     }
     const result = await writeAtomically(mountDir, payload);
     target.written = desired;

@@ -1,0 +1,62 @@
+import type { FetchedSecret, ObjectSource } from "../keyvault/index.js";
+import type { PayloadFile } from "../mount/index.js";
+import { renderSecret } from "../render/index.js";
+import type { SecretProviderClass, SpcObject } from "../spc/index.js";
+import { selectHistory } from "./desired-versions.js";
+import type { SecretReader } from "./secret-reader.js";
+
+/**
+ * The files a class writes, by path, as the CSI Azure provider lays them out: `<fileName>` per
+ * object, or `<fileName>/0…N-1` with version history. The agent swaps these into a folder; the
+ * controller maps them into Kubernetes Secrets. Reads go through the shared reader (each version
+ * once); "latest" is read fresh, history is listed.
+ */
+
+export function objectFiles(
+  object: SpcObject,
+  secrets: readonly FetchedSecret[],
+): [string, PayloadFile][] {
+  return secrets.map((secret, n) => [
+    object.versionHistory > 1 ? `${object.fileName}/${n}` : object.fileName,
+    {
+      data: renderSecret(object.objectName, secret.value.reveal(), object.encoding),
+      mode: object.fileMode,
+    },
+  ]);
+}
+
+/** The class's files now, and the version each object's files hold (newest first). */
+export async function classFiles(
+  spc: SecretProviderClass,
+  reader: SecretReader,
+  source: ObjectSource,
+  signal: AbortSignal,
+): Promise<{ files: Map<string, PayloadFile>; versions: Map<string, readonly string[]> }> {
+  const files = new Map<string, PayloadFile>();
+  const versions = new Map<string, readonly string[]>();
+  for (const object of spc.objects) {
+    const secrets = await objectVersions(spc.keyvaultName, object, reader, source, signal);
+    versions.set(
+      object.objectName,
+      secrets.map((s) => s.version),
+    );
+    for (const [path, file] of objectFiles(object, secrets)) files.set(path, file);
+  }
+  return { files, versions };
+}
+
+async function objectVersions(
+  vault: string,
+  object: SpcObject,
+  reader: SecretReader,
+  source: ObjectSource,
+  signal: AbortSignal,
+): Promise<FetchedSecret[]> {
+  if (object.versionHistory > 1) {
+    const listed = await source.listSecretVersions(vault, object.objectName, signal);
+    const selected = selectHistory(listed, object.versionHistory, object.objectVersion);
+    if (selected.length === 0) throw new Error(`${object.objectName} has no enabled version`);
+    return Promise.all(selected.map((v) => reader.read(vault, object.objectName, v)));
+  }
+  return [await reader.read(vault, object.objectName, object.objectVersion)];
+}
