@@ -14,6 +14,7 @@ const commands = new Map<string, () => Promise<Command>>([
   ["echo", async () => (await import("./echo-command.js")).echoCommand()],
   ["agent", async () => (await import("./agent-command.js")).agentCommand()],
   ["refresh", async () => (await import("./refresh-command.js")).refreshCommand()],
+  ["controller", async () => (await import("./controller-command.js")).controllerCommand()],
 ]);
 
 /**

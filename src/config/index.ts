@@ -9,3 +9,4 @@ export * from "./dev-options.js";
 export * from "./agent-options.js";
 export * from "./agent-config-file.js";
 export * from "./refresh-options.js";
+export * from "./controller-options.js";

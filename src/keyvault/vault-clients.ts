@@ -17,6 +17,11 @@ export interface VaultClientsOptions {
   /** PEM of the CA that signs the endpoints' TLS certificates (local vaults). */
   ca?: string | undefined;
   classes: readonly SecretProviderClass[];
+  /**
+   * A vault no class names and no endpoint maps is `https://<name>.vault.azure.net/`, reached
+   * with DefaultAzureCredential (the controller: classes come and go, its identity is its own).
+   */
+  anyVault?: boolean;
 }
 
 export class UnsupportedIdentityError extends Error {
@@ -35,7 +40,7 @@ export function createVaultClients(options: VaultClientsOptions): (vault: string
     const key = vault.toLowerCase();
     let client = clients.get(key);
     if (client === undefined) {
-      client = buildClient(key, endpoints.get(key), classes.get(key), options.ca);
+      client = buildClient(key, endpoints.get(key), classes.get(key), options);
       clients.set(key, client);
     }
     return client;
@@ -46,7 +51,7 @@ function buildClient(
   vault: string,
   endpoint: string | undefined,
   spc: SecretProviderClass | undefined,
-  ca: string | undefined,
+  { ca, anyVault }: VaultClientsOptions,
 ): SecretClient {
   const noRetries = { retryOptions: { maxRetries: 0 } };
   if (endpoint !== undefined && ca !== undefined) {
@@ -57,7 +62,10 @@ function buildClient(
       tlsOptions: { ca },
     });
   }
-  const url = endpoint ?? spc?.vaultUrl;
+  const url =
+    endpoint ??
+    spc?.vaultUrl ??
+    (anyVault === true ? `https://${vault}.vault.azure.net/` : undefined);
   if (url === undefined) {
     throw new UnsupportedIdentityError(vault, "no class names it and no --vault-endpoint is set");
   }

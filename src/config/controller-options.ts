@@ -1,0 +1,45 @@
+import { z } from "zod";
+import { duration, vaultEndpoint } from "./agent-options.js";
+import { port, type OptionTable } from "./option-table.js";
+import { receiverAuthOptions } from "./receiver-options.js";
+import { logLevelOption } from "./vault-options.js";
+
+/** Flags of `kvsync controller`. */
+export const controllerOptions = {
+  kubeconfig: {
+    flag: "--kubeconfig <file>",
+    description: "kubeconfig to use (default: in-cluster, else $KUBECONFIG or ~/.kube/config)",
+    schema: z.string().min(1).optional(),
+  },
+  webhookPort: {
+    flag: "--webhook-port <port>",
+    description: "port of the Event Grid webhook (/api/events), /healthz, /readyz, /metrics",
+    schema: port,
+    defaultValue: 9090,
+    env: "KVSYNC_WEBHOOK_PORT",
+  },
+  webhookHost: {
+    flag: "--webhook-host <address>",
+    description: "address the webhook listens on (0.0.0.0 behind a Service)",
+    schema: z.string().min(1),
+    defaultValue: "127.0.0.1",
+  },
+  ...receiverAuthOptions,
+  resyncInterval: {
+    flag: "--resync-interval <duration>",
+    description: "how often every class is synced again (missed events, hand edits)",
+    schema: duration,
+    defaultValue: "5m",
+  },
+  vaultEndpoint: {
+    flag: "--vault-endpoint <name=url...>",
+    description: "use this URL for a vault name (a local vault, a private endpoint)",
+    schema: z.array(vaultEndpoint).default([]),
+  },
+  ca: {
+    flag: "--ca <pem>",
+    description: "CA certificate (PEM file) of the --vault-endpoint servers",
+    schema: z.string().min(1).optional(),
+  },
+  logLevel: logLevelOption,
+} satisfies OptionTable;
