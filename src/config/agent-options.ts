@@ -31,6 +31,20 @@ export const signalName = z
   .refine((name) => name in constants.signals, "must be a signal name such as SIGHUP")
   .transform((name) => name as NodeJS.Signals);
 
+/** How to reach vaults other than by their Azure name: shared by the agent and the controller. */
+export const vaultAccessOptions = {
+  vaultEndpoint: {
+    flag: "--vault-endpoint <name=url...>",
+    description: "use this URL for a vault name (a local vault, a private endpoint)",
+    schema: z.array(vaultEndpoint).default([]),
+  },
+  ca: {
+    flag: "--ca <pem>",
+    description: "CA certificate (PEM file) of the --vault-endpoint servers",
+    schema: z.string().min(1).optional(),
+  },
+} satisfies OptionTable;
+
 // --class/--mount and --config are optional here because exactly one of the two ways is needed;
 // the command checks which (see agent-command.ts).
 export const agentOptions = {
@@ -69,16 +83,7 @@ export const agentOptions = {
     schema: duration,
     defaultValue: "2m",
   },
-  vaultEndpoint: {
-    flag: "--vault-endpoint <name=url...>",
-    description: "use this URL for a vault name (a local vault, a private endpoint)",
-    schema: z.array(vaultEndpoint).default([]),
-  },
-  ca: {
-    flag: "--ca <pem>",
-    description: "CA certificate (PEM file) of the --vault-endpoint servers",
-    schema: z.string().min(1).optional(),
-  },
+  ...vaultAccessOptions,
   vaultData: {
     flag: "--vault-data <dir>",
     description: "local vault's data folder, where its CA is found when --ca is not given",

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { duration, vaultEndpoint } from "./agent-options.js";
+import { duration, vaultAccessOptions } from "./agent-options.js";
 import { port, type OptionTable } from "./option-table.js";
 import { receiverAuthOptions } from "./receiver-options.js";
 import { logLevelOption } from "./vault-options.js";
@@ -31,15 +31,6 @@ export const controllerOptions = {
     schema: duration,
     defaultValue: "5m",
   },
-  vaultEndpoint: {
-    flag: "--vault-endpoint <name=url...>",
-    description: "use this URL for a vault name (a local vault, a private endpoint)",
-    schema: z.array(vaultEndpoint).default([]),
-  },
-  ca: {
-    flag: "--ca <pem>",
-    description: "CA certificate (PEM file) of the --vault-endpoint servers",
-    schema: z.string().min(1).optional(),
-  },
+  ...vaultAccessOptions,
   logLevel: logLevelOption,
 } satisfies OptionTable;
