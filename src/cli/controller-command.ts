@@ -1,4 +1,5 @@
 import { readFile } from "node:fs/promises";
+import { hostname } from "node:os";
 import { KubeConfig } from "@kubernetes/client-node";
 import { Command } from "commander";
 import Fastify, { type FastifyInstance } from "fastify";
@@ -12,6 +13,7 @@ import {
 } from "../eventgrid/receiver/index.js";
 import { createVaultClients, SdkObjectSource } from "../keyvault/index.js";
 import { ClassController } from "../kube/class-controller.js";
+import { LeaderElector } from "../kube/leader-election.js";
 import { portInUseHintFor } from "../util/port-in-use.js";
 import { waitForShutdown } from "./process.js";
 import { receiverAuthFrom } from "./receiver-auth.js";
@@ -41,13 +43,29 @@ export function controllerCommand(): Command {
         return [entry.slice(0, at), entry.slice(at + 1)] as const;
       }),
     );
+    let elector: LeaderElector | undefined;
     const classes = new ClassController({
       kubeconfig,
       source: new SdkObjectSource({
         clientFor: createVaultClients({ endpoints, ca, classes: [], anyVault: true }),
       }),
       logger,
+      isLeader: () => elector?.leading ?? true,
     });
+    if (options.leaderElect) {
+      elector = new LeaderElector({
+        kubeconfig,
+        namespace: options.leaseNamespace,
+        name: options.leaseName,
+        identity: process.env.HOSTNAME ?? hostname(),
+        logger,
+        // A new leader syncs everything once: whatever the old one left undone is done.
+        onStartedLeading: () => {
+          classes.resync();
+        },
+        onStoppedLeading: () => undefined,
+      });
+    }
     const auth = receiverAuthFrom(options, logger);
     const app = await webhook(classes, auth, logger);
     const url = await app
@@ -56,12 +74,14 @@ export function controllerCommand(): Command {
         throw portInUseHintFor(error, [[options.webhookPort, "--webhook-port"]]);
       });
     await classes.start();
+    elector?.start();
     const resync = setInterval(() => {
       classes.resync();
     }, options.resyncInterval);
     process.stdout.write(`controller  ${url}/api/events\n`);
     await waitForShutdown(async () => {
       clearInterval(resync);
+      await elector?.stop();
       await app.close();
       await classes.close();
     });

@@ -32,5 +32,23 @@ export const controllerOptions = {
     defaultValue: "5m",
   },
   ...vaultAccessOptions,
+  leaderElect: {
+    flag: "--no-leader-elect",
+    description: "do not elect a leader by Lease (only for a single replica)",
+    schema: z.boolean().default(true),
+  },
+  leaseNamespace: {
+    flag: "--lease-namespace <namespace>",
+    description: "namespace of the leader Lease",
+    schema: z.string().min(1),
+    defaultValue: "kvsync",
+    env: "POD_NAMESPACE",
+  },
+  leaseName: {
+    flag: "--lease-name <name>",
+    description: "name of the leader Lease",
+    schema: z.string().min(1),
+    defaultValue: "kvsync-controller",
+  },
   logLevel: logLevelOption,
 } satisfies OptionTable;

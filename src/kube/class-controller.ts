@@ -32,6 +32,11 @@ export interface ClassControllerOptions {
   kubeconfig: KubeConfig;
   source: ObjectSource;
   logger: Logger;
+  /**
+   * Whether this replica may write (leader election). Every replica watches, so a new leader
+   * starts with a warm cache; only the leader syncs. Default: always.
+   */
+  isLeader?: () => boolean;
 }
 
 interface ClassEntry {
@@ -147,6 +152,7 @@ export class ClassController {
   }
 
   #schedule(entry: ClassEntry): void {
+    if (this.#options.isLeader?.() === false) return;
     if (entry.running !== undefined) {
       entry.again = true;
       return;
