@@ -1,11 +1,18 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { CoreV1Api, CustomObjectsApi, KubeConfig, type V1Secret } from "@kubernetes/client-node";
+import {
+  AppsV1Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  KubeConfig,
+  type V1Secret,
+} from "@kubernetes/client-node";
 import { pino } from "pino";
 import { waitUntil } from "../eventgrid/publisher/test-support/management.js";
 import { createVaultClients, SdkObjectSource } from "../keyvault/index.js";
 import { startVaultFixture, type VaultFixture } from "../vault/test-support/vault-fixture.js";
 import { ClassController, SPC_GROUP, SPC_PLURAL, SPC_VERSION } from "./class-controller.js";
+import { RESTART_ON_CHANGE, RESTARTED_AT } from "./rollout-restart.js";
 import { startFakeApiServer, type FakeApiServer } from "./test-support/fake-api-server.js";
 
 /**
@@ -18,6 +25,7 @@ let vault: VaultFixture;
 let api: FakeApiServer;
 let core: CoreV1Api;
 let custom: CustomObjectsApi;
+let apps: AppsV1Api;
 let controller: ClassController;
 let clock = 0;
 const logLines: string[] = [];
@@ -29,6 +37,7 @@ before(async () => {
   kubeconfig.loadFromString(api.kubeconfig);
   core = kubeconfig.makeApiClient(CoreV1Api);
   custom = kubeconfig.makeApiClient(CustomObjectsApi);
+  apps = kubeconfig.makeApiClient(AppsV1Api);
   controller = new ClassController({
     kubeconfig,
     source: new SdkObjectSource({
@@ -93,10 +102,31 @@ test("a class's Secret exists with no pod, follows Key Vault, and goes with its 
   });
   await secretValue("orders-secret", "shop", "ctl-1");
 
+  const deployment = (name: string, annotations: Record<string, string>) => ({
+    metadata: { name, annotations },
+    spec: {
+      selector: { matchLabels: { app: name } },
+      template: {
+        metadata: { labels: { app: name } },
+        spec: { containers: [{ name, image: "app" }] },
+      },
+    },
+  });
+  await apps.createNamespacedDeployment({
+    namespace: "shop",
+    body: deployment("checkout", { [RESTART_ON_CHANGE]: "orders" }),
+  });
+  await apps.createNamespacedDeployment({ namespace: "shop", body: deployment("unrelated", {}) });
+
   await setSecret("ctl-db", "ctl-2");
   assert.equal(controller.objectChanged("demo", "CTL-DB"), 1);
   assert.equal(controller.objectChanged("demo", "unrelated"), 0);
   await secretValue("orders-secret", "shop", "ctl-2");
+  const restartedAt = async (name: string) =>
+    (await apps.readNamespacedDeployment({ name, namespace: "shop" })).spec?.template.metadata
+      ?.annotations?.[RESTARTED_AT];
+  await waitUntil(async () => (await restartedAt("checkout")) !== undefined, "a rollout restart");
+  assert.equal(await restartedAt("unrelated"), undefined);
 
   // A hand edit: the resync puts the synced value back.
   const edited = await core.readNamespacedSecret({ name: "orders-secret", namespace: "shop" });

@@ -1,4 +1,5 @@
 import {
+  AppsV1Api,
   CoreV1Api,
   CustomObjectsApi,
   makeInformer,
@@ -16,6 +17,7 @@ import {
 import { SecretReader } from "../sync/index.js";
 import { syncClassSecrets } from "./class-secrets.js";
 import type { ClassRef } from "./desired-secret.js";
+import { restartWorkloads } from "./rollout-restart.js";
 
 /**
  * Watches SecretProviderClasses across the cluster and keeps the Kubernetes Secrets their
@@ -49,6 +51,7 @@ interface ClassEntry {
 export class ClassController {
   readonly #options: ClassControllerOptions;
   readonly #core: CoreV1Api;
+  readonly #apps: AppsV1Api;
   readonly #abort = new AbortController();
   readonly #reader: SecretReader;
   readonly #classes = new Map<string, ClassEntry>();
@@ -57,6 +60,7 @@ export class ClassController {
   constructor(options: ClassControllerOptions) {
     this.#options = options;
     this.#core = options.kubeconfig.makeApiClient(CoreV1Api);
+    this.#apps = options.kubeconfig.makeApiClient(AppsV1Api);
     this.#reader = new SecretReader(options.source, this.#abort.signal);
   }
 
@@ -176,6 +180,18 @@ export class ClassController {
         signal: this.#abort.signal,
       });
       this.#options.logger.info({ class: id, secrets: outcomes }, "class secrets synced");
+      // A Secret's data changed (not its first creation): roll what asked to be restarted.
+      if (outcomes.some((o) => o.result === "updated")) {
+        const restarted = await restartWorkloads(
+          this.#apps,
+          entry.spc.namespace,
+          entry.spc.name,
+          new Date(),
+        );
+        if (restarted.length > 0) {
+          this.#options.logger.info({ class: id, restarted }, "workloads restarted");
+        }
+      }
     } catch (error) {
       if (this.#abort.signal.aborted) return;
       // Never the request body: ApiException messages can carry the response, not ours.
