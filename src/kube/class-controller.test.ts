@@ -132,8 +132,11 @@ test("a class's Secret exists with no pod, follows Key Vault, and goes with its 
   const edited = await core.readNamespacedSecret({ name: "orders-secret", namespace: "shop" });
   edited.data = { value: Buffer.from("hand edit").toString("base64") };
   await core.replaceNamespacedSecret({ name: "orders-secret", namespace: "shop", body: edited });
+  const restartedBefore = await restartedAt("checkout");
   controller.resync();
   await secretValue("orders-secret", "shop", "ctl-2");
+  await controller.idle();
+  assert.equal(await restartedAt("checkout"), restartedBefore, "a repair is not a rotation");
 
   await custom.deleteNamespacedCustomObject({
     group: SPC_GROUP,

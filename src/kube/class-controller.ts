@@ -46,6 +46,8 @@ interface ClassEntry {
   owner: ClassRef;
   running: Promise<void> | undefined;
   again: boolean;
+  /** The versions of the last sync, as one comparable string. */
+  versions: string | undefined;
 }
 
 export class ClassController {
@@ -148,6 +150,7 @@ export class ClassController {
       owner: ownerOf(object),
       running: undefined,
       again: false,
+      versions: undefined,
     };
     entry.spc = parsed.spc;
     entry.owner = ownerOf(object);
@@ -173,15 +176,18 @@ export class ClassController {
   async #sync(entry: ClassEntry): Promise<void> {
     const id = `${entry.spc.namespace}/${entry.spc.name}`;
     try {
-      const outcomes = await syncClassSecrets(entry.spc, entry.owner, {
+      const { outcomes, versions } = await syncClassSecrets(entry.spc, entry.owner, {
         core: this.#core,
         reader: this.#reader,
         source: this.#options.source,
         signal: this.#abort.signal,
       });
       this.#options.logger.info({ class: id, secrets: outcomes }, "class secrets synced");
-      // A Secret's data changed (not its first creation): roll what asked to be restarted.
-      if (outcomes.some((o) => o.result === "updated")) {
+      // A new version (not the first sync, not a hand-edit repair): roll what asked for it.
+      const now = JSON.stringify([...versions]);
+      const rotated = entry.versions !== undefined && entry.versions !== now;
+      entry.versions = now;
+      if (rotated) {
         const restarted = await restartWorkloads(
           this.#apps,
           entry.spc.namespace,

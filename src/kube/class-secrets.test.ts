@@ -87,13 +87,12 @@ test("Secrets exist with no pod, and follow a new version", async () => {
   const v1 = (await vault.client().setSecret("shared-db", "db-1")).properties.version ?? "";
   const reader = new SecretReader(source, new AbortController().signal);
   const options = { core, reader, source, signal: new AbortController().signal };
-  assert.deepEqual(await syncClassSecrets(classIn("one", "shared-db"), owner("one"), options), [
-    { secretName: "app-secret", result: "created" },
-  ]);
+  const first = await syncClassSecrets(classIn("one", "shared-db"), owner("one"), options);
+  assert.deepEqual(first.outcomes, [{ secretName: "app-secret", result: "created" }]);
+  assert.deepEqual([...first.versions], [["shared-db", [v1]]]);
   assert.equal(await valueIn("one"), "db-1");
-  assert.deepEqual(await syncClassSecrets(classIn("one", "shared-db"), owner("one"), options), [
-    { secretName: "app-secret", result: "unchanged" },
-  ]);
+  const again = await syncClassSecrets(classIn("one", "shared-db"), owner("one"), options);
+  assert.deepEqual(again.outcomes, [{ secretName: "app-secret", result: "unchanged" }]);
   clock += 10;
   await vault.client().setSecret("shared-db", "db-2");
   await syncClassSecrets(classIn("one", "shared-db"), owner("one"), options);

@@ -23,18 +23,24 @@ export interface SecretOutcome {
   readonly result: ApplyResult;
 }
 
+export interface ClassSync {
+  readonly outcomes: readonly SecretOutcome[];
+  /** objectName → the versions its files hold (newest first): what "changed" is judged by. */
+  readonly versions: ReadonlyMap<string, readonly string[]>;
+}
+
 export async function syncClassSecrets(
   spc: SecretProviderClass,
   owner: ClassRef,
   options: ClassSecretsOptions,
-): Promise<SecretOutcome[]> {
-  if (spc.secretObjects.length === 0) return [];
-  const { files } = await classFiles(spc, options.reader, options.source, options.signal);
+): Promise<ClassSync> {
+  if (spc.secretObjects.length === 0) return { outcomes: [], versions: new Map() };
+  const { files, versions } = await classFiles(spc, options.reader, options.source, options.signal);
   const contents = new Map([...files].map(([path, file]) => [path, file.data]));
   const outcomes: SecretOutcome[] = [];
   for (const spec of spc.secretObjects) {
     const result = await applySecret(options.core, desiredSecret(spc, spec, contents, owner));
     outcomes.push({ secretName: spec.secretName, result });
   }
-  return outcomes;
+  return { outcomes, versions };
 }
