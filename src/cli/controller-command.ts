@@ -2,17 +2,12 @@ import { readFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { KubeConfig } from "@kubernetes/client-node";
 import { Command } from "commander";
-import Fastify, { type FastifyInstance } from "fastify";
-import { pino, type Logger } from "pino";
+import { pino } from "pino";
 import { addOptions, ConfigError, controllerOptions, parseOptions } from "../config/index.js";
-import {
-  isNewVersionEvent,
-  isSecretEvent,
-  registerEventReceiver,
-  type EventReceiverAuth,
-} from "../eventgrid/receiver/index.js";
 import { createVaultClients, SdkObjectSource } from "../keyvault/index.js";
 import { ClassController } from "../kube/class-controller.js";
+import { ControllerMetrics } from "../kube/controller-metrics.js";
+import { startControllerServer } from "../kube/controller-server.js";
 import { LeaderElector } from "../kube/leader-election.js";
 import { portInUseHintFor } from "../util/port-in-use.js";
 import { waitForShutdown } from "./process.js";
@@ -43,31 +38,49 @@ export function controllerCommand(): Command {
         return [entry.slice(0, at), entry.slice(at + 1)] as const;
       }),
     );
+    const identity = process.env.POD_NAME ?? process.env.HOSTNAME ?? hostname();
+    const metrics = new ControllerMetrics();
     let elector: LeaderElector | undefined;
     const classes = new ClassController({
       kubeconfig,
       source: new SdkObjectSource({
         clientFor: createVaultClients({ endpoints, ca, classes: [], anyVault: true }),
+        onAttempt: (operation, status) => {
+          metrics.keyVaultRequests.inc({ operation, status });
+        },
       }),
       logger,
       isLeader: () => elector?.leading ?? true,
+      instance: identity,
+      metrics,
+      ...(options.namespaces === undefined ? {} : { namespaces: options.namespaces }),
     });
     if (options.leaderElect) {
+      const podIp = process.env.POD_IP;
       elector = new LeaderElector({
         kubeconfig,
         namespace: options.leaseNamespace,
         name: options.leaseName,
-        identity: process.env.HOSTNAME ?? hostname(),
+        identity,
+        // Followers hand Event Grid deliveries to this address while we lead.
+        ...(podIp === undefined || podIp === ""
+          ? {}
+          : { address: `http://${podIp.includes(":") ? `[${podIp}]` : podIp}:${options.webhookPort}` }),
         logger,
         // A new leader syncs everything once: whatever the old one left undone is done.
         onStartedLeading: () => {
-          classes.resync();
+          void classes.resync();
         },
         onStoppedLeading: () => undefined,
       });
     }
-    const auth = receiverAuthFrom(options, logger);
-    const app = await webhook(classes, auth, logger);
+    const app = await startControllerServer({
+      classes,
+      auth: receiverAuthFrom(options, logger),
+      logger,
+      metrics,
+      ...(elector === undefined ? {} : { leadership: elector }),
+    });
     const url = await app
       .listen({ port: options.webhookPort, host: options.webhookHost })
       .catch((error: unknown) => {
@@ -76,7 +89,7 @@ export function controllerCommand(): Command {
     await classes.start();
     elector?.start();
     const resync = setInterval(() => {
-      classes.resync();
+      void classes.resync();
     }, options.resyncInterval);
     process.stdout.write(`controller  ${url}/api/events\n`);
     await waitForShutdown(async () => {
@@ -87,30 +100,6 @@ export function controllerCommand(): Command {
     });
   });
   return controller;
-}
-
-async function webhook(
-  classes: ClassController,
-  auth: EventReceiverAuth,
-  logger: Logger,
-): Promise<FastifyInstance> {
-  const app = Fastify({
-    loggerInstance: logger.child({ component: "http" }, { level: "warn" }),
-  }) as unknown as FastifyInstance;
-  await registerEventReceiver(app, {
-    auth,
-    onEvent: (event) => {
-      if (!isSecretEvent(event) || !isNewVersionEvent(event)) return;
-      const { VaultName, ObjectName } = event.data;
-      const asked = classes.objectChanged(VaultName, ObjectName);
-      logger.info(
-        { eventId: event.id, vault: VaultName, name: ObjectName, classes: asked },
-        "new version event",
-      );
-    },
-  });
-  app.get("/healthz", (_request, reply) => reply.send({ status: "ok" }));
-  return app;
 }
 
 async function readCa(file: string): Promise<string> {

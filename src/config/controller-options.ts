@@ -11,6 +11,19 @@ export const controllerOptions = {
     description: "kubeconfig to use (default: in-cluster, else $KUBECONFIG or ~/.kube/config)",
     schema: z.string().min(1).optional(),
   },
+  namespaces: {
+    flag: "--namespaces <list>",
+    description: "watch only these namespaces (comma-separated; default: all)",
+    schema: z
+      .string()
+      .min(1)
+      .transform((list) => [...new Set(list.split(",").map((n) => n.trim()))])
+      .refine((names) => names.every((n) => /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(n)), {
+        message: "each entry must be a namespace name (RFC 1123 label)",
+      })
+      .optional(),
+    env: "KVSYNC_NAMESPACES",
+  },
   webhookPort: {
     flag: "--webhook-port <port>",
     description: "port of the Event Grid webhook (/api/events), /healthz, /readyz, /metrics",

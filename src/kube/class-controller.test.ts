@@ -5,12 +5,15 @@ import {
   CoreV1Api,
   CustomObjectsApi,
   KubeConfig,
+  type CoreV1Event,
+  type KubernetesObject,
   type V1Secret,
 } from "@kubernetes/client-node";
 import { pino } from "pino";
 import { waitUntil } from "../eventgrid/publisher/test-support/management.js";
 import { createVaultClients, SdkObjectSource } from "../keyvault/index.js";
 import { startVaultFixture, type VaultFixture } from "../vault/test-support/vault-fixture.js";
+import { readClassStatus, type ClassStatus } from "./class-status.js";
 import { ClassController, SPC_GROUP, SPC_PLURAL, SPC_VERSION } from "./class-controller.js";
 import { RESTART_ON_CHANGE, RESTARTED_AT } from "./rollout-restart.js";
 import { startFakeApiServer, type FakeApiServer } from "./test-support/fake-api-server.js";
@@ -57,9 +60,27 @@ after(async () => {
   await vault.close();
 });
 
-async function setSecret(name: string, value: string): Promise<void> {
+/** Sets a value, a simulated 10 s later than the last: returns the new version. */
+async function setSecret(name: string, value: string): Promise<string> {
   clock += 10;
-  await vault.client().setSecret(name, value);
+  const secret = await vault.client().setSecret(name, value);
+  return secret.properties.version ?? "";
+}
+
+async function statusOf(name: string, namespace: string): Promise<ClassStatus | undefined> {
+  const object = (await custom.getNamespacedCustomObject({
+    group: SPC_GROUP,
+    version: SPC_VERSION,
+    plural: SPC_PLURAL,
+    namespace,
+    name,
+  })) as KubernetesObject;
+  return readClassStatus(object);
+}
+
+async function eventsOn(name: string, namespace: string): Promise<CoreV1Event[]> {
+  const { items } = await core.listNamespacedEvent({ namespace });
+  return items.filter((e) => e.involvedObject.name === name);
 }
 
 const classBody = (name: string, objectName: string) => ({
@@ -92,7 +113,7 @@ async function secretValue(name: string, namespace: string, expected: string): P
 }
 
 test("a class's Secret exists with no pod, follows Key Vault, and goes with its class", async () => {
-  await setSecret("ctl-db", "ctl-1");
+  const v1 = await setSecret("ctl-db", "ctl-1");
   await custom.createNamespacedCustomObject({
     group: SPC_GROUP,
     version: SPC_VERSION,
@@ -101,6 +122,20 @@ test("a class's Secret exists with no pod, follows Key Vault, and goes with its 
     body: classBody("orders", "ctl-db"),
   });
   await secretValue("orders-secret", "shop", "ctl-1");
+  // The class says what it holds: Ready, the Secret, the object's version.
+  await waitUntil(async () => (await statusOf("orders", "shop")) !== undefined, "a status");
+  const first = await statusOf("orders", "shop");
+  assert.equal(first?.conditions[0]?.status, "True");
+  assert.equal(first?.conditions[0]?.reason, "Synced");
+  assert.deepEqual(first?.secrets, ["orders-secret"]);
+  assert.deepEqual(first?.objects, [{ objectName: "ctl-db", objectType: "secret", version: v1 }]);
+  assert.equal(first?.observedGeneration, 1);
+  const created = await eventsOn("orders", "shop");
+  assert.equal(created.length, 1);
+  assert.equal(created[0]?.reason, "SecretSyncComplete");
+  assert.equal(created[0]?.type, "Normal");
+  assert.equal(created[0]?.involvedObject.kind, "SecretProviderClass");
+  assert.match(created[0]?.message ?? "", new RegExp(`orders-secret \\(created\\).*ctl-db@${v1}`));
 
   const deployment = (name: string, annotations: Record<string, string>) => ({
     metadata: { name, annotations },
@@ -118,10 +153,18 @@ test("a class's Secret exists with no pod, follows Key Vault, and goes with its 
   });
   await apps.createNamespacedDeployment({ namespace: "shop", body: deployment("unrelated", {}) });
 
-  await setSecret("ctl-db", "ctl-2");
-  assert.equal(controller.objectChanged("demo", "CTL-DB"), 1);
-  assert.equal(controller.objectChanged("demo", "unrelated"), 0);
+  const v2 = await setSecret("ctl-db", "ctl-2");
+  assert.equal(await controller.objectChanged("demo", "CTL-DB", v2), 1);
+  assert.equal(await controller.objectChanged("demo", "unrelated", v2), 0);
   await secretValue("orders-secret", "shop", "ctl-2");
+  await controller.idle();
+  assert.deepEqual((await statusOf("orders", "shop"))?.objects, [
+    { objectName: "ctl-db", objectType: "secret", version: v2 },
+  ]);
+  // A late copy of the first version's event moves nothing back.
+  assert.equal(await controller.objectChanged("demo", "ctl-db", v1), 0);
+  await controller.idle();
+  assert.equal(valueOf(await read("orders-secret", "shop")), "ctl-2");
   const restartedAt = async (name: string) =>
     (await apps.readNamespacedDeployment({ name, namespace: "shop" })).spec?.template.metadata
       ?.annotations?.[RESTARTED_AT];
@@ -133,10 +176,22 @@ test("a class's Secret exists with no pod, follows Key Vault, and goes with its 
   edited.data = { value: Buffer.from("hand edit").toString("base64") };
   await core.replaceNamespacedSecret({ name: "orders-secret", namespace: "shop", body: edited });
   const restartedBefore = await restartedAt("checkout");
-  controller.resync();
+  await controller.resync();
   await secretValue("orders-secret", "shop", "ctl-2");
   await controller.idle();
   assert.equal(await restartedAt("checkout"), restartedBefore, "a repair is not a rotation");
+  const events = await eventsOn("orders", "shop");
+  assert.deepEqual(
+    events.map((e) => e.reason),
+    ["SecretSyncComplete", "SecretSyncComplete", "SecretSyncComplete"],
+    "created, rotated, repaired",
+  );
+  for (const e of events) assert.doesNotMatch(e.message ?? "", /ctl-[12]/, "never a value");
+
+  // A missed event: the resync's listing finds the new version, with no event at all.
+  await setSecret("ctl-db", "ctl-3");
+  await controller.resync();
+  await secretValue("orders-secret", "shop", "ctl-3");
 
   await custom.deleteNamespacedCustomObject({
     group: SPC_GROUP,
@@ -163,5 +218,39 @@ test("an invalid class is reported with its problems, and nothing is written", a
     "the invalid class reported",
   );
   assert.equal(await read("broken-secret", "shop"), undefined);
+  await waitUntil(async () => (await statusOf("broken", "shop")) !== undefined, "a status");
+  const condition = (await statusOf("broken", "shop"))?.conditions[0];
+  assert.equal(condition?.status, "False");
+  assert.equal(condition?.reason, "InvalidClass");
+  assert.match(condition?.message ?? "", /keyvaultName/);
+  await waitUntil(async () => (await eventsOn("broken", "shop")).length > 0, "an Event");
+  const [warning] = await eventsOn("broken", "shop");
+  assert.equal(warning?.type, "Warning");
+  assert.equal(warning?.reason, "SecretSyncFailed");
   assert.ok(!logLines.join("\n").includes("ctl-2"), "no value in the logs");
+});
+
+test("classes of other providers are left alone", async () => {
+  const body = classBody("gcp", "ctl-db");
+  body.spec.provider = "gcp";
+  await custom.createNamespacedCustomObject({
+    group: SPC_GROUP,
+    version: SPC_VERSION,
+    namespace: "shop",
+    plural: SPC_PLURAL,
+    body,
+  });
+  // The watch delivers in order: once a later Azure class is synced, the other one was seen.
+  await custom.createNamespacedCustomObject({
+    group: SPC_GROUP,
+    version: SPC_VERSION,
+    namespace: "shop",
+    plural: SPC_PLURAL,
+    body: classBody("after-gcp", "ctl-db"),
+  });
+  await waitUntil(async () => (await statusOf("after-gcp", "shop")) !== undefined, "synced");
+  await controller.idle();
+  assert.equal(await statusOf("gcp", "shop"), undefined);
+  assert.equal(await read("gcp-secret", "shop"), undefined);
+  assert.deepEqual(await eventsOn("gcp", "shop"), []);
 });

@@ -1,7 +1,7 @@
 import type { CoreV1Api } from "@kubernetes/client-node";
 import type { ObjectSource } from "../keyvault/index.js";
 import type { SecretProviderClass } from "../spc/index.js";
-import { classFiles, type SecretReader } from "../sync/index.js";
+import { classFiles, type LatestResolver, type SecretReader } from "../sync/index.js";
 import { desiredSecret, type ClassRef } from "./desired-secret.js";
 import { applySecret, type ApplyResult } from "./secret-applier.js";
 
@@ -16,6 +16,8 @@ export interface ClassSecretsOptions {
   reader: SecretReader;
   source: ObjectSource;
   signal: AbortSignal;
+  /** The cluster-wide answer to "which version is latest" (else each sync reads it). */
+  latest?: LatestResolver;
 }
 
 export interface SecretOutcome {
@@ -34,8 +36,14 @@ export async function syncClassSecrets(
   owner: ClassRef,
   options: ClassSecretsOptions,
 ): Promise<ClassSync> {
-  if (spc.secretObjects.length === 0) return { outcomes: [], versions: new Map() };
-  const { files, versions } = await classFiles(spc, options.reader, options.source, options.signal);
+  // Versions are worked out for every class, Secrets or not: agents follow them.
+  const { files, versions } = await classFiles(
+    spc,
+    options.reader,
+    options.source,
+    options.signal,
+    options.latest,
+  );
   const contents = new Map([...files].map(([path, file]) => [path, file.data]));
   const outcomes: SecretOutcome[] = [];
   for (const spec of spc.secretObjects) {

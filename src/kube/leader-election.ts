@@ -22,6 +22,11 @@ export interface LeaderElectionOptions {
   name: string;
   /** This replica's identity: the pod name in a cluster. */
   identity: string;
+  /**
+   * Where this replica's webhook is reached (http://<pod IP>:<port>), written on the Lease while
+   * it leads, so that the other replicas can hand it the events they receive.
+   */
+  address?: string;
   leaseDurationMs?: number;
   renewMs?: number;
   logger: Logger;
@@ -29,13 +34,17 @@ export interface LeaderElectionOptions {
   onStoppedLeading: () => void;
 }
 
+export const LEADER_ADDRESS_ANNOTATION = "kvsync.io/leader-address";
+
 export class LeaderElector {
-  readonly #options: Required<Omit<LeaderElectionOptions, "kubeconfig">>;
+  readonly #options: Required<Omit<LeaderElectionOptions, "kubeconfig" | "address">> &
+    Pick<LeaderElectionOptions, "address">;
   readonly #api: CoordinationV1Api;
   #timer: NodeJS.Timeout | undefined;
   #leading = false;
   #lastRenew = 0;
   #stopped = false;
+  #leaderAddress: string | undefined;
 
   constructor(options: LeaderElectionOptions) {
     this.#api = options.kubeconfig.makeApiClient(CoordinationV1Api);
@@ -44,6 +53,11 @@ export class LeaderElector {
 
   get leading(): boolean {
     return this.#leading;
+  }
+
+  /** The current leader's address as its Lease says, when a live leader published one. */
+  get leaderAddress(): string | undefined {
+    return this.#leading ? this.#options.address : this.#leaderAddress;
   }
 
   start(): void {
@@ -106,9 +120,14 @@ export class LeaderElector {
     const { name, namespace, identity, leaseDurationMs } = this.#options;
     const now = new V1MicroTime(Date.now());
     const lease = await this.#read();
+    this.#leaderAddress = undefined;
+    const annotations =
+      this.#options.address === undefined
+        ? {}
+        : { [LEADER_ADDRESS_ANNOTATION]: this.#options.address };
     if (lease === undefined) {
       const created = await this.#write(undefined, {
-        metadata: { name, namespace },
+        metadata: { name, namespace, annotations },
         spec: {
           holderIdentity: identity,
           leaseDurationSeconds: Math.ceil(leaseDurationMs / 1000),
@@ -123,9 +142,14 @@ export class LeaderElector {
     const mine = spec.holderIdentity === identity;
     const renewed = spec.renewTime === undefined ? 0 : new Date(spec.renewTime).getTime();
     const expired = renewed + (spec.leaseDurationSeconds ?? 0) * 1000 < Date.now();
-    if (!mine && !expired && spec.holderIdentity !== "") return false;
+    if (!mine && !expired && spec.holderIdentity !== "") {
+      this.#leaderAddress = lease.metadata?.annotations?.[LEADER_ADDRESS_ANNOTATION];
+      return false;
+    }
+    const { [LEADER_ADDRESS_ANNOTATION]: _previous, ...others } = lease.metadata?.annotations ?? {};
     const taken = await this.#write(lease, {
       ...lease,
+      metadata: { ...lease.metadata, annotations: { ...others, ...annotations } },
       spec: {
         ...spec,
         holderIdentity: identity,

@@ -25,17 +25,24 @@ export function objectFiles(
   ]);
 }
 
-/** The class's files now, and the version each object's files hold (newest first). */
+/** Which version "latest" is, when the caller keeps its own answer (the controller does). */
+export type LatestResolver = (vault: string, name: string) => Promise<string>;
+
+/**
+ * The class's files now, and the version each object's files hold (newest first). Without
+ * `latest`, an object that follows "latest" is read fresh.
+ */
 export async function classFiles(
   spc: SecretProviderClass,
   reader: SecretReader,
   source: ObjectSource,
   signal: AbortSignal,
+  latest?: LatestResolver,
 ): Promise<{ files: Map<string, PayloadFile>; versions: Map<string, readonly string[]> }> {
   const files = new Map<string, PayloadFile>();
   const versions = new Map<string, readonly string[]>();
   for (const object of spc.objects) {
-    const secrets = await objectVersions(spc.keyvaultName, object, reader, source, signal);
+    const secrets = await objectVersions(spc.keyvaultName, object, reader, source, signal, latest);
     versions.set(
       object.objectName,
       secrets.map((s) => s.version),
@@ -51,6 +58,7 @@ async function objectVersions(
   reader: SecretReader,
   source: ObjectSource,
   signal: AbortSignal,
+  latest: LatestResolver | undefined,
 ): Promise<FetchedSecret[]> {
   if (object.versionHistory > 1) {
     const listed = await source.listSecretVersions(vault, object.objectName, signal);
@@ -58,5 +66,7 @@ async function objectVersions(
     if (selected.length === 0) throw new Error(`${object.objectName} has no enabled version`);
     return Promise.all(selected.map((v) => reader.read(vault, object.objectName, v)));
   }
-  return [await reader.read(vault, object.objectName, object.objectVersion)];
+  const version =
+    object.objectVersion ?? (latest === undefined ? undefined : await latest(vault, object.objectName));
+  return [await reader.read(vault, object.objectName, version)];
 }

@@ -17,4 +17,8 @@ export type { SyncTargetSpec } from "./sync-target.js";
 export type { TriggerKind } from "./trigger-queue.js";
 export { DEFAULT_POLL_INTERVAL_MS } from "./poller.js";
 export { classFiles, objectFiles } from "./class-files.js";
+export type { LatestResolver } from "./class-files.js";
 export { SecretReader } from "./secret-reader.js";
+export { changedObjects } from "./changed-objects.js";
+export { objectKey } from "./object-key.js";
+export { followsLatest } from "./sync-target.js";

@@ -12,6 +12,10 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
  *    ERROR event with a 410 Gone Status (the client must relist); BOOKMARK events on request;
  *  - deleting an object deletes its dependents (ownerReferences by uid), as the garbage
  *    collector does in the background;
+ *  - metadata.generation starts at 1 and moves only when something besides metadata and status
+ *    changes, as for custom resources;
+ *  - list and watch honour `fieldSelector=metadata.name=<name>` (what a one-object informer uses);
+ *  - `fail()` makes chosen requests answer an error status, as an overloaded API server does;
  *  - any resource path works: /api/v1/… and /apis/<group>/<version>/…, namespaced or not.
  */
 
@@ -49,6 +53,11 @@ export interface FakeApiServer {
   readonly kubeconfig: string;
   /** Every request, "METHOD path", for tests that count calls. */
   readonly requests: string[];
+  /**
+   * The next `times` requests whose "METHOD path" matches answer `code` (a Status, reason
+   * InternalError, TooManyRequests or ServiceUnavailable) without being carried out.
+   */
+  fail(match: RegExp, code: number, times: number): void;
   /** Forget history up to now: watches from older resourceVersions get 410 Gone. */
   compact(): void;
   /**
@@ -71,6 +80,7 @@ export async function startFakeApiServer(): Promise<FakeApiServer> {
   let rv = 1;
   let compactedAt = 0;
   let held: (() => void)[] | undefined;
+  const faults: { match: RegExp; code: number; left: number }[] = [];
 
   const key = (collection: string, namespace: string | undefined, name: string) =>
     `${collection}|${namespace ?? ""}|${name}`;
@@ -103,7 +113,15 @@ export async function startFakeApiServer(): Promise<FakeApiServer> {
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? "/", "http://localhost");
-    requests.push(`${req.method ?? ""} ${url.pathname}`);
+    const call = `${req.method ?? ""} ${url.pathname}`;
+    requests.push(call);
+    const fault = faults.find((f) => f.left > 0 && f.match.test(call));
+    if (fault !== undefined && url.searchParams.get("watch") !== "true") {
+      fault.left--;
+      const reason = { 429: "TooManyRequests", 503: "ServiceUnavailable" }[fault.code];
+      send(res, fault.code, status(fault.code, reason ?? "InternalError", "injected failure"));
+      return;
+    }
     if (req.headers.authorization !== `Bearer ${TOKEN}`) {
       send(res, 401, status(401, "Unauthorized", "Unauthorized"));
       return;
@@ -115,6 +133,7 @@ export async function startFakeApiServer(): Promise<FakeApiServer> {
     }
     const { collection, namespace, name } = route;
     const method = req.method ?? "GET";
+    const onlyName = nameSelected(url.searchParams);
     if (method === "GET" && name === undefined) {
       if (url.searchParams.get("watch") === "true") {
         const open = () => {
@@ -129,7 +148,8 @@ export async function startFakeApiServer(): Promise<FakeApiServer> {
           const [c, ns] = k.split("|");
           return c === collection && (namespace === undefined || ns === namespace);
         })
-        .map(([, o]) => o);
+        .map(([, o]) => o)
+        .filter((o) => onlyName === undefined || o.metadata.name === onlyName);
       send(res, 200, {
         kind: "List",
         apiVersion: "v1",
@@ -146,6 +166,7 @@ export async function startFakeApiServer(): Promise<FakeApiServer> {
         return;
       }
       const created = stamp(body, namespace, randomUUID());
+      created.metadata.generation = 1;
       objects.set(key(collection, namespace, objectName), created);
       record(collection, "ADDED", created);
       send(res, 201, created);
@@ -180,6 +201,8 @@ export async function startFakeApiServer(): Promise<FakeApiServer> {
         return;
       }
       const updated = stamp(body, namespace, stored.metadata.uid ?? randomUUID(), stored);
+      updated.metadata.generation =
+        Number(stored.metadata.generation ?? 1) + (sameSpec(stored, updated) ? 0 : 1);
       objects.set(key(collection, namespace, name), updated);
       record(collection, "MODIFIED", updated);
       send(res, 200, updated);
@@ -225,9 +248,11 @@ export async function startFakeApiServer(): Promise<FakeApiServer> {
       res.end();
       return;
     }
+    const onlyName = nameSelected(params);
     const matches = (change: Change) =>
       change.collection === route.collection &&
-      (route.namespace === undefined || change.object.metadata.namespace === route.namespace);
+      (route.namespace === undefined || change.object.metadata.namespace === route.namespace) &&
+      (onlyName === undefined || change.object.metadata.name === onlyName);
     for (const change of history) {
       if (change.rv > from && matches(change)) write({ type: change.type, object: change.object });
     }
@@ -251,6 +276,9 @@ export async function startFakeApiServer(): Promise<FakeApiServer> {
     url,
     kubeconfig: kubeconfigFor(url),
     requests,
+    fail(match, code, times) {
+      faults.push({ match, code, left: times });
+    },
     compact() {
       compactedAt = rv + 1;
       history.length = 0;
@@ -297,6 +325,22 @@ function parseRoute(path: string): Route | undefined {
   const [resource, name] = rest;
   if (resource === undefined || rest.length > 2) return undefined;
   return { collection: [...prefix, resource].join("/"), namespace, name };
+}
+
+/** `metadata.name=<name>` of a fieldSelector; other selectors are not needed here. */
+function nameSelected(params: URLSearchParams): string | undefined {
+  const selector = params.get("fieldSelector");
+  if (selector === null || selector === "") return undefined;
+  const match = /^metadata\.name=([^,]+)$/.exec(selector);
+  if (match?.[1] === undefined) throw new Error(`unsupported fieldSelector ${selector}`);
+  return match[1];
+}
+
+/** Whether two versions of an object differ only in metadata and status (no new generation). */
+function sameSpec(a: KubeObject, b: KubeObject): boolean {
+  const { metadata: _a, status: _as, ...restA } = a;
+  const { metadata: _b, status: _bs, ...restB } = b;
+  return JSON.stringify(restA) === JSON.stringify(restB);
 }
 
 function status(code: number, reason: string, message: string) {

@@ -1,0 +1,116 @@
+import type { FetchedSecret, ObjectSource } from "../keyvault/index.js";
+import { changedObjects, objectKey, type SecretReader } from "../sync/index.js";
+import { compareToHeld, preciseEventTime, type VersionStamp } from "../sync/version-order.js";
+
+/**
+ * The controller's one answer, for the whole cluster, to "which version is latest?" per
+ * (vault, object). However many classes follow an object and whenever their syncs run, they all
+ * sync the version held here, and the reader fetches each version from Key Vault once:
+ *  - an Event Grid event names the new version: that version is read (the one read it costs)
+ *    and held if it is newer, with no read of "latest";
+ *  - an object nobody has asked about yet is read once (concurrent asks share the read);
+ *  - the resync lists each vault (names and times, no values) and forgets only the objects whose
+ *    `updated` time moved, so only those are read again.
+ * A late or duplicated event never moves an object back (version-order.ts decides).
+ */
+
+interface Held extends VersionStamp {
+  readonly updatedOn: Date | undefined;
+}
+
+export class LatestVersions {
+  readonly #reader: SecretReader;
+  readonly #held = new Map<string, Held>();
+  readonly #resolving = new Map<string, Promise<string>>();
+
+  constructor(reader: SecretReader) {
+    this.#reader = reader;
+  }
+
+  /** The version to sync for an object that follows "latest". */
+  version(vault: string, name: string): Promise<string> {
+    const key = objectKey(vault, name);
+    const held = this.#held.get(key);
+    if (held !== undefined) return Promise.resolve(held.version);
+    let resolving = this.#resolving.get(key);
+    if (resolving === undefined) {
+      resolving = this.#reader
+        .read(vault, name, undefined)
+        .then(async (secret) => {
+          // An event may have landed while we read: keep whichever is newer.
+          await this.#offer(vault, name, stampOf(secret, undefined), true);
+          return this.#held.get(key)?.version ?? secret.version;
+        })
+        .finally(() => this.#resolving.delete(key));
+      this.#resolving.set(key, resolving);
+    }
+    return resolving;
+  }
+
+  /**
+   * An event announced `version`: read it (the one read this version costs the cluster) and hold
+   * it when it is newer than the version held. Returns whether the held version moved.
+   */
+  async announce(
+    vault: string,
+    name: string,
+    version: string,
+    eventTime: string | undefined,
+  ): Promise<boolean> {
+    const secret = await this.#reader.read(vault, name, version);
+    const precise = eventTime === undefined ? undefined : preciseEventTime(eventTime);
+    return this.#offer(vault, name, stampOf(secret, precise), false);
+  }
+
+  /**
+   * The cheap resync: list each vault once and forget the objects whose latest `updated` time
+   * differs from the one held, so that their next sync reads them again. Returns the objects
+   * forgotten, as objectKeys.
+   */
+  async recheck(
+    followed: ReadonlyMap<string, ReadonlySet<string>>,
+    source: ObjectSource,
+    signal: AbortSignal,
+  ): Promise<string[]> {
+    const forgotten: string[] = [];
+    for (const [vault, names] of followed) {
+      const listing = await source.listSecrets(vault, signal);
+      const held = (name: string) => this.#held.get(objectKey(vault, name))?.updatedOn;
+      for (const name of changedObjects(listing, names, held)) {
+        const key = objectKey(vault, name);
+        if (!this.#held.delete(key)) continue;
+        forgotten.push(key);
+      }
+    }
+    return forgotten;
+  }
+
+  async #offer(vault: string, name: string, candidate: Held, isLatest: boolean): Promise<boolean> {
+    const key = objectKey(vault, name);
+    const held = this.#held.get(key);
+    const order = compareToHeld(candidate, held);
+    if (order === "same" || order === "older") {
+      if (order === "same" && held !== undefined && held.eventTime === undefined) {
+        this.#held.set(key, { ...held, eventTime: candidate.eventTime });
+      }
+      return false;
+    }
+    if (order === "tie" && !isLatest) {
+      // Two versions made in the same second, and no event time to tell them apart: Key Vault's
+      // own "latest" settles it (a read only this rare case costs).
+      const latest = await this.#reader.read(vault, name, undefined);
+      if (latest.version !== candidate.version) return false;
+    }
+    this.#held.set(key, candidate);
+    return true;
+  }
+}
+
+function stampOf(secret: FetchedSecret, eventTime: string | undefined): Held {
+  return {
+    version: secret.version,
+    createdOn: secret.createdOn,
+    updatedOn: secret.updatedOn,
+    eventTime,
+  };
+}
