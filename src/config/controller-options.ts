@@ -19,7 +19,7 @@ export const controllerOptions = {
       .min(1)
       .transform((list) => [...new Set(list.split(",").map((n) => n.trim()))])
       .refine((names) => names.every((n) => /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(n)), {
-        message: "each entry must be a namespace name (RFC 1123 label)",
+        error: "each entry must be a namespace name (RFC 1123 label)",
       })
       .optional(),
     env: "KVSYNC_NAMESPACES",

@@ -125,17 +125,21 @@ test("a class's Secret exists with no pod, follows Key Vault, and goes with its 
   // The class says what it holds: Ready, the Secret, the object's version.
   await waitUntil(async () => (await statusOf("orders", "shop")) !== undefined, "a status");
   const first = await statusOf("orders", "shop");
-  assert.equal(first?.conditions[0]?.status, "True");
-  assert.equal(first?.conditions[0]?.reason, "Synced");
-  assert.deepEqual(first?.secrets, ["orders-secret"]);
-  assert.deepEqual(first?.objects, [{ objectName: "ctl-db", objectType: "secret", version: v1 }]);
-  assert.equal(first?.observedGeneration, 1);
+  assert.ok(first !== undefined);
+  assert.equal(first.conditions.at(0)?.status, "True");
+  assert.equal(first.conditions.at(0)?.reason, "Synced");
+  assert.deepEqual(first.secrets, ["orders-secret"]);
+  assert.deepEqual(first.objects, [{ objectName: "ctl-db", objectType: "secret", version: v1 }]);
+  assert.equal(first.observedGeneration, 1);
   const created = await eventsOn("orders", "shop");
   assert.equal(created.length, 1);
-  assert.equal(created[0]?.reason, "SecretSyncComplete");
-  assert.equal(created[0]?.type, "Normal");
-  assert.equal(created[0]?.involvedObject.kind, "SecretProviderClass");
-  assert.match(created[0]?.message ?? "", new RegExp(`orders-secret \\(created\\).*ctl-db@${v1}`));
+  assert.equal(created.at(0)?.reason, "SecretSyncComplete");
+  assert.equal(created.at(0)?.type, "Normal");
+  assert.equal(created.at(0)?.involvedObject.kind, "SecretProviderClass");
+  assert.match(
+    created.at(0)?.message ?? "",
+    new RegExp(`orders-secret \\(created\\).*ctl-db@${v1}`),
+  );
 
   const deployment = (name: string, annotations: Record<string, string>) => ({
     metadata: { name, annotations },
@@ -219,14 +223,16 @@ test("an invalid class is reported with its problems, and nothing is written", a
   );
   assert.equal(await read("broken-secret", "shop"), undefined);
   await waitUntil(async () => (await statusOf("broken", "shop")) !== undefined, "a status");
-  const condition = (await statusOf("broken", "shop"))?.conditions[0];
-  assert.equal(condition?.status, "False");
-  assert.equal(condition?.reason, "InvalidClass");
-  assert.match(condition?.message ?? "", /keyvaultName/);
+  const condition = (await statusOf("broken", "shop"))?.conditions.at(0);
+  assert.ok(condition !== undefined);
+  assert.equal(condition.status, "False");
+  assert.equal(condition.reason, "InvalidClass");
+  assert.match(condition.message, /keyvaultName/);
   await waitUntil(async () => (await eventsOn("broken", "shop")).length > 0, "an Event");
-  const [warning] = await eventsOn("broken", "shop");
-  assert.equal(warning?.type, "Warning");
-  assert.equal(warning?.reason, "SecretSyncFailed");
+  const warning = (await eventsOn("broken", "shop")).at(0);
+  assert.ok(warning !== undefined);
+  assert.equal(warning.type, "Warning");
+  assert.equal(warning.reason, "SecretSyncFailed");
   assert.ok(!logLines.join("\n").includes("ctl-2"), "no value in the logs");
 });
 

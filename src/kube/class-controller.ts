@@ -54,12 +54,16 @@ export interface ClassControllerOptions {
   metrics?: ControllerMetrics;
   /** Versions (values) held in memory; default 10,000. */
   cacheSize?: number;
+  /** Classes synced at once; the rest wait their turn. Default 16. */
+  workers?: number;
 }
 
 interface ClassEntry {
   readonly key: string;
   /** The parsed class, or the reason it could not be used. */
   parsed: { spc: SecretProviderClass } | { problems: string };
+  /** The class as the watch last delivered it (its status annotation included). */
+  object: KubernetesObject;
   owner: ClassRef;
   generation: number | undefined;
   /** uid and spec: an update that changes neither (our own status write) is not a change. */
@@ -87,6 +91,13 @@ export class ClassController {
   readonly #latest: LatestVersions;
   readonly #classes = new Map<string, ClassEntry>();
   readonly #informers: Informer<KubernetesObject>[] = [];
+  /**
+   * Classes waiting for a worker, in order. A bounded pool keeps a burst (a rotation of an object
+   * that 1,000 classes share) from opening a thousand connections to the API server at once.
+   */
+  readonly #waiting = new Set<ClassEntry>();
+  #active = 0;
+  #idleWaiters: (() => void)[] = [];
   #listed = false;
 
   constructor(options: ClassControllerOptions) {
@@ -100,7 +111,11 @@ export class ClassController {
       options.instance ?? "kvsync-controller",
       options.logger,
     );
-    this.#reader = new SecretReader(options.source, this.#abort.signal, options.cacheSize ?? 10_000);
+    this.#reader = new SecretReader(
+      options.source,
+      this.#abort.signal,
+      options.cacheSize ?? 10_000,
+    );
     this.#latest = new LatestVersions(this.#reader);
   }
 
@@ -151,7 +166,11 @@ export class ClassController {
       followed.set(spc.keyvaultName, names);
     }
     try {
-      const forgotten = await this.#latest.recheck(followed, this.#options.source, this.#abort.signal);
+      const forgotten = await this.#latest.recheck(
+        followed,
+        this.#options.source,
+        this.#abort.signal,
+      );
       if (forgotten.length > 0) {
         this.#options.logger.info({ objects: forgotten }, "resync found new versions");
       }
@@ -162,17 +181,15 @@ export class ClassController {
     for (const entry of this.#classes.values()) this.#schedule(entry);
   }
 
-  /** Resolves when no sync is running or asked for (tests, shutdown). */
-  async idle(): Promise<void> {
-    for (;;) {
-      const running = [...this.#classes.values()].flatMap((c) => c.running ?? []);
-      if (running.length === 0) return;
-      await Promise.all(running);
-    }
+  /** Resolves when no sync is running or waiting (tests, shutdown). */
+  idle(): Promise<void> {
+    if (this.#active === 0 && this.#waiting.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
   }
 
   async close(): Promise<void> {
     this.#abort.abort(new Error("kvsync controller stopping"));
+    this.#waiting.clear();
     for (const entry of this.#classes.values()) clearTimeout(entry.retry);
     await Promise.all(this.#informers.map((informer) => informer.stop()));
     await this.idle();
@@ -200,7 +217,10 @@ export class ClassController {
       this.#forget(keyOf(object));
     });
     informer.on("error", (error: unknown) => {
-      this.#options.logger.warn({ err: describe(error) }, "SecretProviderClass watch failed; retrying");
+      this.#options.logger.warn(
+        { err: describe(error) },
+        "SecretProviderClass watch failed; retrying",
+      );
       if (!this.#abort.signal.aborted) setTimeout(() => void informer.start(), 1_000).unref();
     });
     return informer;
@@ -216,11 +236,13 @@ export class ClassController {
     }
     const fingerprint = `${object.metadata?.uid ?? ""} ${JSON.stringify(spec)}`;
     const known = this.#classes.get(key);
+    if (known !== undefined) known.object = object;
     if (known?.fingerprint === fingerprint) return;
     const parsed = parseSecretProviderClass(JSON.stringify(object), { source: key });
     const entry: ClassEntry = known ?? {
       key,
       parsed: { problems: "" },
+      object,
       owner: ownerOf(object),
       generation: undefined,
       fingerprint,
@@ -257,19 +279,39 @@ export class ClassController {
       entry.again = true;
       return;
     }
-    entry.running = this.#sync(entry).finally(() => {
-      entry.running = undefined;
-      if (entry.again) {
-        entry.again = false;
-        this.#schedule(entry);
-      }
-    });
+    this.#waiting.add(entry);
+    this.#pump();
+  }
+
+  #pump(): void {
+    const workers = this.#options.workers ?? 16;
+    for (const entry of this.#waiting) {
+      if (this.#active >= workers) break;
+      this.#waiting.delete(entry);
+      this.#active++;
+      entry.running = this.#sync(entry).finally(() => {
+        entry.running = undefined;
+        this.#active--;
+        if (entry.again) {
+          entry.again = false;
+          this.#schedule(entry);
+        }
+        this.#pump();
+        if (this.#active === 0 && this.#waiting.size === 0) {
+          for (const resolve of this.#idleWaiters.splice(0)) resolve();
+        }
+      });
+    }
   }
 
   async #sync(entry: ClassEntry): Promise<void> {
     const [namespace = "", name = ""] = entry.key.split("/");
     if (!("spc" in entry.parsed)) {
-      await this.#failed(entry, "InvalidClass", `invalid SecretProviderClass: ${entry.parsed.problems}`);
+      await this.#failed(
+        entry,
+        "InvalidClass",
+        `invalid SecretProviderClass: ${entry.parsed.problems}`,
+      );
       return;
     }
     const { spc } = entry.parsed;
@@ -283,16 +325,21 @@ export class ClassController {
         latest: (vault, object) => this.#latest.version(vault, object),
       });
       const secrets = spc.secretObjects.map((s) => s.secretName);
-      await recordClassStatus(this.#custom, namespace, name, {
-        ...observed(entry, spc, sync),
-        ready: true,
-        reason: "Synced",
-        message:
-          secrets.length === 0
-            ? "object versions recorded (the class has no secretObjects)"
-            : `Secrets ${secrets.join(", ")} match Key Vault`,
-        secrets,
-      }, new Date());
+      await recordClassStatus(
+        this.#custom,
+        { namespace, name, cached: entry.object },
+        {
+          ...observed(entry, spc, sync),
+          ready: true,
+          reason: "Synced",
+          message:
+            secrets.length === 0
+              ? "object versions recorded (the class has no secretObjects)"
+              : `Secrets ${secrets.join(", ")} match Key Vault`,
+          secrets,
+        },
+        new Date(),
+      );
     } catch (error) {
       if (this.#abort.signal.aborted) return;
       await this.#failed(entry, "SyncFailed", describe(error).message);
@@ -344,35 +391,58 @@ export class ClassController {
     );
     if (entry.reportedFailure !== message) {
       entry.reportedFailure = message;
-      await this.#events.record(this.#involved(entry), "Warning", EventReason.SecretSyncFailed, message);
+      await this.#events.record(
+        this.#involved(entry),
+        "Warning",
+        EventReason.SecretSyncFailed,
+        message,
+      );
     }
     const [namespace = "", name = ""] = entry.key.split("/");
     try {
-      await recordClassStatus(this.#custom, namespace, name, {
-        generation: entry.generation,
-        ready: false,
-        reason,
-        message,
-        secrets: "spc" in entry.parsed ? entry.parsed.spc.secretObjects.map((s) => s.secretName) : [],
-        objects: [],
-      }, new Date());
+      await recordClassStatus(
+        this.#custom,
+        { namespace, name, cached: entry.object },
+        {
+          generation: entry.generation,
+          ready: false,
+          reason,
+          message,
+          secrets:
+            "spc" in entry.parsed ? entry.parsed.spc.secretObjects.map((s) => s.secretName) : [],
+          objects: [],
+        },
+        new Date(),
+      );
     } catch (error) {
-      this.#options.logger.warn({ class: entry.key, err: describe(error) }, "class status not recorded");
+      this.#options.logger.warn(
+        { class: entry.key, err: describe(error) },
+        "class status not recorded",
+      );
     }
     // An invalid class waits for its next edit; anything else is tried again, later each time.
     if (reason === "InvalidClass" || this.#abort.signal.aborted) return;
     const { baseMs, maxMs } = this.#options.retry ?? DEFAULT_RETRY;
     const delay = Math.min(maxMs, baseMs * 2 ** Math.min(entry.failures - 1, 30));
-    entry.retry = setTimeout(() => {
-      entry.retry = undefined;
-      this.#schedule(entry);
-    }, delay * (0.5 + Math.random() / 2));
+    entry.retry = setTimeout(
+      () => {
+        entry.retry = undefined;
+        this.#schedule(entry);
+      },
+      delay * (0.5 + Math.random() / 2),
+    );
     entry.retry.unref();
   }
 
   #involved(entry: ClassEntry) {
     const [namespace = "", name = ""] = entry.key.split("/");
-    return { apiVersion: SPC_API_VERSION, kind: "SecretProviderClass", namespace, name, uid: entry.owner.uid };
+    return {
+      apiVersion: SPC_API_VERSION,
+      kind: "SecretProviderClass",
+      namespace,
+      name,
+      uid: entry.owner.uid,
+    };
   }
 }
 
@@ -395,7 +465,9 @@ function observed(
 function followsObject(entry: ClassEntry, key: string): boolean {
   if (!("spc" in entry.parsed)) return false;
   const { spc } = entry.parsed;
-  return spc.objects.some((o) => followsLatest(o) && objectKey(spc.keyvaultName, o.objectName) === key);
+  return spc.objects.some(
+    (o) => followsLatest(o) && objectKey(spc.keyvaultName, o.objectName) === key,
+  );
 }
 
 function keyOf(object: KubernetesObject): string {

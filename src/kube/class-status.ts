@@ -1,4 +1,8 @@
-import { ApiException, type CustomObjectsApi, type KubernetesObject } from "@kubernetes/client-node";
+import {
+  ApiException,
+  type CustomObjectsApi,
+  type KubernetesObject,
+} from "@kubernetes/client-node";
 import { z } from "zod";
 import { SPC_GROUP, SPC_PLURAL, SPC_VERSION } from "./spc-resource.js";
 
@@ -66,17 +70,23 @@ export function readClassStatus(object: KubernetesObject): ClassStatus | undefin
 /**
  * Writes the status when it says something new (anything but the times): a resync that found
  * nothing to do writes nothing, so a quiet cluster is not a stream of writes and watch events.
+ * `cached` is the class as the watch last delivered it.
  * Returns whether it wrote. The write carries the resourceVersion read (409 → read again).
  */
 export async function recordClassStatus(
   api: CustomObjectsApi,
-  namespace: string,
-  name: string,
+  target: { namespace: string; name: string; cached?: KubernetesObject | undefined },
   observed: ObservedStatus,
   now: Date,
 ): Promise<boolean> {
+  const { namespace, name } = target;
   for (let attempt = 1; ; attempt++) {
-    const stored = await readClass(api, namespace, name);
+    // The watch's copy first (usually current: no request at all when nothing changed); after a
+    // conflict, the API server's.
+    const stored =
+      attempt === 1 && target.cached !== undefined
+        ? structuredClone(target.cached)
+        : await readClass(api, namespace, name);
     if (stored === undefined) return false; // deleted meanwhile: nothing to report on
     const previous = readClassStatus(stored);
     const next = nextStatus(previous, observed, now);

@@ -63,9 +63,20 @@ export async function startControllerServer(
       if (!isSecretEvent(event) || !isNewVersionEvent(event)) return;
       const { VaultName, ObjectName, Version } = event.data;
       try {
-        const asked = await classes.objectChanged(VaultName, ObjectName, Version, event.time || undefined);
+        const asked = await classes.objectChanged(
+          VaultName,
+          ObjectName,
+          Version,
+          event.time || undefined,
+        );
         logger.info(
-          { eventId: event.id, vault: VaultName, name: ObjectName, version: Version, classes: asked },
+          {
+            eventId: event.id,
+            vault: VaultName,
+            name: ObjectName,
+            version: Version,
+            classes: asked,
+          },
           "new version event",
         );
       } catch (error) {

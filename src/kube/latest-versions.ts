@@ -1,5 +1,5 @@
 import type { FetchedSecret, ObjectSource } from "../keyvault/index.js";
-import { changedObjects, objectKey, type SecretReader } from "../sync/index.js";
+import { objectKey, type SecretReader } from "../sync/index.js";
 import { compareToHeld, preciseEventTime, type VersionStamp } from "../sync/version-order.js";
 
 /**
@@ -22,6 +22,8 @@ export class LatestVersions {
   readonly #reader: SecretReader;
   readonly #held = new Map<string, Held>();
   readonly #resolving = new Map<string, Promise<string>>();
+  /** Objects with an event being read: the resync leaves them to it. */
+  readonly #announcing = new Map<string, number>();
 
   constructor(reader: SecretReader) {
     this.#reader = reader;
@@ -57,14 +59,23 @@ export class LatestVersions {
     version: string,
     eventTime: string | undefined,
   ): Promise<boolean> {
-    const secret = await this.#reader.read(vault, name, version);
-    const precise = eventTime === undefined ? undefined : preciseEventTime(eventTime);
-    return this.#offer(vault, name, stampOf(secret, precise), false);
+    const key = objectKey(vault, name);
+    this.#announcing.set(key, (this.#announcing.get(key) ?? 0) + 1);
+    try {
+      const secret = await this.#reader.read(vault, name, version);
+      const precise = eventTime === undefined ? undefined : preciseEventTime(eventTime);
+      return await this.#offer(vault, name, stampOf(secret, precise), false);
+    } finally {
+      const left = (this.#announcing.get(key) ?? 1) - 1;
+      if (left === 0) this.#announcing.delete(key);
+      else this.#announcing.set(key, left);
+    }
   }
 
   /**
-   * The cheap resync: list each vault once and forget the objects whose latest `updated` time
-   * differs from the one held, so that their next sync reads them again. Returns the objects
+   * The cheap resync: list each vault once and forget the objects whose latest `updated` time is
+   * later than the one held, so that their next sync reads them again. Only later: a listing
+   * taken before an event's version was held is older news, not a change. Returns the objects
    * forgotten, as objectKeys.
    */
   async recheck(
@@ -75,10 +86,14 @@ export class LatestVersions {
     const forgotten: string[] = [];
     for (const [vault, names] of followed) {
       const listing = await source.listSecrets(vault, signal);
-      const held = (name: string) => this.#held.get(objectKey(vault, name))?.updatedOn;
-      for (const name of changedObjects(listing, names, held)) {
-        const key = objectKey(vault, name);
-        if (!this.#held.delete(key)) continue;
+      for (const entry of listing) {
+        if (!names.has(entry.name.toLowerCase()) || !entry.enabled) continue;
+        const key = objectKey(vault, entry.name);
+        const held = this.#held.get(key)?.updatedOn;
+        const listed = entry.updatedOn?.getTime();
+        if (held === undefined || listed === undefined || listed <= held.getTime()) continue;
+        if (this.#announcing.has(key)) continue;
+        this.#held.delete(key);
         forgotten.push(key);
       }
     }

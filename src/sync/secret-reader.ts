@@ -5,7 +5,8 @@ import { SingleFlightCache } from "./single-flight-cache.js";
 /**
  * Reads secrets through the version cache: a version is read from Key Vault once and then served
  * from memory; "latest" is never cached (it moves) but concurrent asks share one read, whose
- * answer is then cached under the version it turned out to be. Shared reads run under the
+ * answer is then cached under the version it turned out to be; a version asked for while such a
+ * read is running waits for it first. Shared reads run under the
  * reader's own signal (the agent's lifetime), not any one caller's.
  */
 export class SecretReader {
@@ -29,8 +30,15 @@ export class SecretReader {
         },
       );
     }
-    return this.#cache.get(versionKey(vault, name, version), () =>
-      this.#source.getSecret(vault, name, version, this.#signal),
-    );
+    return this.#cache.get(versionKey(vault, name, version), async () => {
+      // A read of "latest" already on its way may be this very version: wait for it rather than
+      // read the same version twice.
+      const latest = this.#cache.inFlight(versionKey(vault, name, undefined));
+      if (latest !== undefined) {
+        const found = await latest.catch(() => undefined);
+        if (found?.version === version) return found;
+      }
+      return this.#source.getSecret(vault, name, version, this.#signal);
+    });
   }
 }

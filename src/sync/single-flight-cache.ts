@@ -44,6 +44,11 @@ export class SingleFlightCache<T> {
     });
   }
 
+  /** The load running for `key`, if one is. */
+  inFlight(key: string): Promise<T> | undefined {
+    return this.#inFlight.get(key);
+  }
+
   /** Single flight without caching the result under `key` (e.g. "latest", which moves). */
   share(key: string, load: () => Promise<T>, onValue?: (value: T) => void): Promise<T> {
     const running = this.#inFlight.get(key);

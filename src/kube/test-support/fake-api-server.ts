@@ -143,11 +143,9 @@ export async function startFakeApiServer(): Promise<FakeApiServer> {
         else held.push(open);
         return;
       }
+      const prefix = namespace === undefined ? `${collection}|` : `${collection}|${namespace}|`;
       const items = [...objects]
-        .filter(([k]) => {
-          const [c, ns] = k.split("|");
-          return c === collection && (namespace === undefined || ns === namespace);
-        })
+        .filter(([k]) => k.startsWith(prefix))
         .map(([, o]) => o)
         .filter((o) => onlyName === undefined || o.metadata.name === onlyName);
       send(res, 200, {
@@ -297,7 +295,7 @@ export async function startFakeApiServer(): Promise<FakeApiServer> {
     },
     get: (collection, namespace, name) => objects.get(key(collection, namespace, name)),
     list: (collection) =>
-      [...objects].filter(([k]) => k.split("|")[0] === collection).map(([, o]) => o),
+      [...objects].filter(([k]) => k.startsWith(`${collection}|`)).map(([, o]) => o),
     async close() {
       for (const watch of watches) watch.end();
       server.closeAllConnections();
