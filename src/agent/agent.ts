@@ -42,6 +42,13 @@ export interface AgentOptions {
   ca?: string;
   webhook: { port: number; host: string; auth: EventReceiverAuth };
   pollIntervalMs?: number;
+  /**
+   * Poll Key Vault as the safety net (default). Off where something else tells the agent of
+   * every version: an agent that follows its class through the Kubernetes API.
+   */
+  poll?: boolean;
+  /** Called after every sync, besides the agent's own metrics and hooks (Kubernetes Events). */
+  onSynced?: (report: SyncReport) => void;
   /** Serve /metrics on a port of its own too (the webhook server always serves it). */
   metricsPort?: number;
   /** Shell command run after each change, with KVSYNC_CHANGED. */
@@ -81,6 +88,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   const signal =
     options.signal === undefined ? undefined : createSignalHook(options.signal, logger);
   const onSynced = (report: SyncReport) => {
+    options.onSynced?.(report);
     metrics.syncs.inc({ trigger: report.trigger, result: report.result });
     if (report.versions !== undefined) metrics.setVersions(report.versions);
     const rotated = dashboard?.synced(report) ?? [];
@@ -145,7 +153,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     intervalMs: options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS,
     poll: () => engine.poll(),
   });
-  poller.start();
+  if (options.poll !== false) poller.start();
   const servers: { close(): Promise<unknown> }[] = [];
   const closeAll = async () => {
     poller.stop();

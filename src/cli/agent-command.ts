@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { Command } from "commander";
 import { pino } from "pino";
-import { startAgent, type RunningAgent } from "../agent/index.js";
+import { startAgent, type AgentOptions, type RunningAgent } from "../agent/index.js";
 import { agentOptions } from "../config/agent-options.js";
 import { addOptions, ConfigError, parseOptions } from "../config/option-table.js";
 import { readLocalEndpoint, UnsupportedIdentityError } from "../keyvault/index.js";
@@ -36,12 +36,11 @@ export async function runAgent(
 ): Promise<RunningAgent> {
   const options = parseOptions(agentOptions, raw);
   const plan = await planAgent(options, typed);
-  const targets = await loadTargets(plan);
+  const targets = plan.classRef === undefined ? await loadTargets(plan) : [];
   const ca = await readCa(plan.caFile, options.vaultData, plan.endpoints.size > 0);
   const logger = pino({ name: "agent", level: options.logLevel });
   try {
-    return await startAgent({
-      targets,
+    const settings = {
       vaultEndpoints: plan.endpoints,
       ...(ca === undefined ? {} : { ca }),
       webhook: {
@@ -55,7 +54,16 @@ export async function runAgent(
       ...(plan.exec === undefined ? {} : { exec: plan.exec }),
       ...(plan.signal === undefined ? {} : { signal: plan.signal }),
       logger,
-    });
+    };
+    if (plan.classRef !== undefined) {
+      return await followClassRef(plan.classRef, plan.targets[0]?.mount ?? "", {
+        settings,
+        kubeconfigFile: options.kubeconfig,
+        // Off unless asked for: the class's recorded versions say when to read.
+        poll: typed.has("rotationPollInterval"),
+      });
+    }
+    return await startAgent({ targets, ...settings });
   } catch (error) {
     if (error instanceof UnsupportedIdentityError) throw new ConfigError([error.message]);
     throw portInUseHintFor(error, [
@@ -64,6 +72,66 @@ export async function runAgent(
       [plan.dashboard?.port, "--dashboard-port"],
     ]);
   }
+}
+
+/**
+ * --class-ref: the class from the Kubernetes API, followed there. The running agent is replaced
+ * when the class's spec changes, so this answers with whichever runs now.
+ */
+async function followClassRef(
+  classRef: { namespace: string; name: string },
+  mountDir: string,
+  options: {
+    settings: Omit<AgentOptions, "targets">;
+    kubeconfigFile: string | undefined;
+    poll: boolean;
+  },
+): Promise<RunningAgent> {
+  // Loaded only here: an agent outside Kubernetes never pays for the Kubernetes client.
+  const [{ KubeConfig }, { ClassRefError, startClassRefAgent }] = await Promise.all([
+    import("@kubernetes/client-node"),
+    import("../kube/class-ref-agent.js"),
+  ]);
+  const kubeconfig = new KubeConfig();
+  try {
+    if (options.kubeconfigFile === undefined) kubeconfig.loadFromDefault();
+    else kubeconfig.loadFromFile(options.kubeconfigFile);
+  } catch (error) {
+    throw new ConfigError([`--kubeconfig: ${(error as Error).message}`]);
+  }
+  const { POD_NAME, POD_NAMESPACE, POD_UID } = process.env;
+  const pod =
+    POD_NAME === undefined || POD_NAMESPACE === undefined
+      ? undefined
+      : { name: POD_NAME, namespace: POD_NAMESPACE, ...(POD_UID ? { uid: POD_UID } : {}) };
+  const running = await startClassRefAgent({
+    ...options.settings,
+    kubeconfig,
+    classRef,
+    mountDir,
+    poll: options.poll,
+    ...(pod === undefined ? {} : { pod }),
+  }).catch((error: unknown) => {
+    throw error instanceof ClassRefError ? new ConfigError([error.message]) : error;
+  });
+  return {
+    get url() {
+      return running.url;
+    },
+    get engine() {
+      return running.agent.engine;
+    },
+    get metrics() {
+      return running.agent.metrics;
+    },
+    get app() {
+      return running.agent.app;
+    },
+    get dashboardUrl() {
+      return running.agent.dashboardUrl;
+    },
+    close: () => running.close(),
+  };
 }
 
 /** Every target's class, with the problems of all of them reported together. */

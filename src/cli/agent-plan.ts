@@ -12,6 +12,8 @@ import {
  * then the flag's default.
  */
 export interface AgentPlan {
+  /** With --class-ref: the class is read from the Kubernetes API, into targets[0].mount. */
+  readonly classRef: { readonly namespace: string; readonly name: string } | undefined;
   readonly targets: readonly { readonly class: string; readonly mount: string }[];
   readonly endpoints: ReadonlyMap<string, string>;
   readonly caFile: string | undefined;
@@ -47,6 +49,7 @@ export async function planAgent(
     fromFile: AgentFlags[K] | undefined,
   ): AgentFlags[K] => (typed.has(key) || fromFile === undefined ? flags[key] : fromFile);
   const plan: AgentPlan = {
+    classRef: flags.classRef,
     targets: file?.targets ?? [{ class: flags.class ?? "", mount: flags.mount ?? "" }],
     endpoints,
     caFile: pick("ca", file?.ca),
@@ -94,11 +97,25 @@ function signalOf(
   return { signal, pidFile };
 }
 
-/** Without --config, --class and --mount are both required: reported together, like the flags. */
+/**
+ * Exactly one way of naming the class: --class, --class-ref (both with --mount), or --config.
+ * Without --config, the class and --mount are both required: reported together, like the flags.
+ */
 function checkTargetsNamed(flags: AgentFlags): void {
+  if (flags.classRef !== undefined) {
+    const problems = [
+      ...(flags.class === undefined ? [] : ["--class-ref and --class: give one of them"]),
+      ...(flags.config === undefined ? [] : ["--class-ref and --config: give one of them"]),
+      ...(flags.mount === undefined ? ["--mount: is required with --class-ref"] : []),
+    ];
+    if (problems.length > 0) throw new ConfigError(problems);
+    return;
+  }
   if (flags.config !== undefined) return;
   const missing = [
-    ...(flags.class === undefined ? ["--class: is required (or --config <file>)"] : []),
+    ...(flags.class === undefined
+      ? ["--class: is required (or --class-ref <namespace/name>, or --config <file>)"]
+      : []),
     ...(flags.mount === undefined ? ["--mount: is required (or --config <file>)"] : []),
   ];
   if (missing.length > 0) throw new ConfigError(missing);

@@ -65,7 +65,9 @@ export function controllerCommand(): Command {
         // Followers hand Event Grid deliveries to this address while we lead.
         ...(podIp === undefined || podIp === ""
           ? {}
-          : { address: `http://${podIp.includes(":") ? `[${podIp}]` : podIp}:${options.webhookPort}` }),
+          : {
+              address: `http://${podIp.includes(":") ? `[${podIp}]` : podIp}:${options.webhookPort}`,
+            }),
         logger,
         // A new leader syncs everything once: whatever the old one left undone is done.
         onStartedLeading: () => {

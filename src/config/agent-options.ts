@@ -31,6 +31,18 @@ export const signalName = z
   .refine((name) => name in constants.signals, "must be a signal name such as SIGHUP")
   .transform((name) => name as NodeJS.Signals);
 
+/** "namespace/name" of a SecretProviderClass (both DNS names, as Kubernetes requires). */
+export const classRef = z
+  .string()
+  .regex(
+    /^[a-z0-9]([-a-z0-9]*[a-z0-9])?\/[a-z0-9]([-.a-z0-9]*[a-z0-9])?$/,
+    "must be <namespace>/<name> of a SecretProviderClass (lower-case DNS names)",
+  )
+  .transform((text) => {
+    const [namespace = "", name = ""] = text.split("/");
+    return { namespace, name };
+  });
+
 /** How to reach vaults other than by their Azure name: shared by the agent and the controller. */
 export const vaultAccessOptions = {
   vaultEndpoint: {
@@ -61,6 +73,19 @@ export const agentOptions = {
   config: {
     flag: "--config <file>",
     description: "YAML listing many targets (class + mount) and settings; replaces --class/--mount",
+    schema: z.string().min(1).optional(),
+  },
+  classRef: {
+    flag: "--class-ref <namespace/name>",
+    description:
+      "follow this SecretProviderClass through the Kubernetes API (in a pod); replaces --class",
+    schema: classRef.optional(),
+    env: "KVSYNC_CLASS_REF",
+  },
+  kubeconfig: {
+    flag: "--kubeconfig <file>",
+    description:
+      "kubeconfig for --class-ref (default: in-cluster, else $KUBECONFIG or ~/.kube/config)",
     schema: z.string().min(1).optional(),
   },
   webhookPort: {
