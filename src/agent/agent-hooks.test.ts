@@ -182,7 +182,7 @@ test("secretObjects: one info line per class, and the agent runs on", async () =
       (l) =>
         JSON.parse(l) as { msg: string; level: number; class?: string; secretObjects?: string[] },
     )
-    .filter((l) => l.msg.startsWith("secretObjects wait for a Kubernetes connection"));
+    .filter((l) => l.msg.startsWith("secretObjects are kept by kvsync controller"));
   assert.equal(notices.length, 1);
   const notice = notices[0];
   assert.ok(notice !== undefined);

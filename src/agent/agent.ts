@@ -188,8 +188,8 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
 }
 
 /**
- * Kubernetes Secrets (`secretObjects`) need the API server, which the agent does not talk to yet.
- * That is expected outside a cluster, so it is one info line per class, not a warning or an exit.
+ * Kubernetes Secrets (`secretObjects`) are the controller's to keep (`kvsync controller`), for the
+ * whole cluster; the agent writes files. One info line per class says so, not a warning.
  */
 function logSecretObjects(targets: readonly SyncTargetSpec[], logger: Logger): void {
   const seen = new Set<string>();
@@ -202,7 +202,7 @@ function logSecretObjects(targets: readonly SyncTargetSpec[], logger: Logger): v
         class: id,
         secretObjects: spc.secretObjects.map((s) => s.secretName),
       },
-      "secretObjects wait for a Kubernetes connection; the files are synced meanwhile",
+      "secretObjects are kept by kvsync controller; this agent writes the files",
     );
   }
 }

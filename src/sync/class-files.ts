@@ -67,6 +67,7 @@ async function objectVersions(
     return Promise.all(selected.map((v) => reader.read(vault, object.objectName, v)));
   }
   const version =
-    object.objectVersion ?? (latest === undefined ? undefined : await latest(vault, object.objectName));
+    object.objectVersion ??
+    (latest === undefined ? undefined : await latest(vault, object.objectName));
   return [await reader.read(vault, object.objectName, version)];
 }
