@@ -61,6 +61,7 @@ export async function runAgent(
         kubeconfigFile: options.kubeconfig,
         // Off unless asked for: the class's recorded versions say when to read.
         poll: typed.has("rotationPollInterval"),
+        fromSecret: options.fromSecret,
       });
     }
     return await startAgent({ targets, ...settings });
@@ -85,6 +86,7 @@ async function followClassRef(
     settings: Omit<AgentOptions, "targets">;
     kubeconfigFile: string | undefined;
     poll: boolean;
+    fromSecret: boolean;
   },
 ): Promise<RunningAgent> {
   // Loaded only here: an agent outside Kubernetes never pays for the Kubernetes client.
@@ -110,6 +112,7 @@ async function followClassRef(
     classRef,
     mountDir,
     poll: options.poll,
+    fromSecret: options.fromSecret,
     ...(pod === undefined ? {} : { pod }),
   }).catch((error: unknown) => {
     throw error instanceof ClassRefError ? new ConfigError([error.message]) : error;

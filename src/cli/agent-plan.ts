@@ -111,6 +111,7 @@ function checkTargetsNamed(flags: AgentFlags): void {
     if (problems.length > 0) throw new ConfigError(problems);
     return;
   }
+  if (flags.fromSecret) throw new ConfigError(["--from-secret: only with --class-ref"]);
   if (flags.config !== undefined) return;
   const missing = [
     ...(flags.class === undefined

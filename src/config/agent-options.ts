@@ -1,7 +1,7 @@
 import { constants } from "node:os";
 import { z } from "zod";
 import { DEFAULT_VAULT_DATA, logLevelOption } from "./vault-options.js";
-import { port, type OptionTable } from "./option-table.js";
+import { flag, port, type OptionTable } from "./option-table.js";
 import { receiverAuthOptions } from "./receiver-options.js";
 
 /** Flags of `kvsync agent`. */
@@ -81,6 +81,12 @@ export const agentOptions = {
       "follow this SecretProviderClass through the Kubernetes API (in a pod); replaces --class",
     schema: classRef.optional(),
     env: "KVSYNC_CLASS_REF",
+  },
+  fromSecret: {
+    flag: "--from-secret",
+    description:
+      "with --class-ref: read values from the class's synced Kubernetes Secrets, not Key Vault",
+    schema: flag,
   },
   kubeconfig: {
     flag: "--kubeconfig <file>",

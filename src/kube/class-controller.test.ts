@@ -260,3 +260,23 @@ test("classes of other providers are left alone", async () => {
   assert.equal(await read("gcp-secret", "shop"), undefined);
   assert.deepEqual(await eventsOn("gcp", "shop"), []);
 });
+
+test("a watch back after the history was compacted relists (410 Gone) and misses nothing", async () => {
+  await setSecret("ctl-late", "late-1");
+  const lists = () =>
+    api.requests.filter((r) => r === `GET /apis/${SPC_GROUP}/${SPC_VERSION}/${SPC_PLURAL}`).length;
+  const listedBefore = lists();
+  const gap = api.dropWatches();
+  // While the watch is down, a class appears and the API server forgets the history.
+  await custom.createNamespacedCustomObject({
+    group: SPC_GROUP,
+    version: SPC_VERSION,
+    namespace: "shop",
+    plural: SPC_PLURAL,
+    body: classBody("late", "ctl-late"),
+  });
+  api.compact();
+  gap.reconnect();
+  await secretValue("late-secret", "shop", "late-1");
+  assert.ok(lists() > listedBefore, "listed again after the 410");
+});

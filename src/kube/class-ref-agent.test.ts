@@ -172,6 +172,75 @@ test("the agent follows the versions its class records, and tells its pod", asyn
   }
 });
 
+test("--from-secret: values come from the synced Secret, and the pod never reads Key Vault", async () => {
+  await setSecret("ref-token", "token-1");
+  const body = {
+    ...classBody(["ref-token"]),
+    metadata: { name: "etcd" },
+    spec: {
+      ...classBody(["ref-token"]).spec,
+      secretObjects: [
+        {
+          secretName: "etcd-app",
+          type: "Opaque",
+          data: [{ objectName: "ref-token", key: "token" }],
+        },
+      ],
+    },
+  };
+  await custom.createNamespacedCustomObject({
+    group: SPC_GROUP,
+    version: SPC_VERSION,
+    plural: SPC_PLURAL,
+    namespace: "web",
+    body,
+  });
+  const mount = join(dir, "etcd");
+  const noVault: ObjectSource = {
+    getSecret: () => Promise.reject(new Error("the pod must not read Key Vault")),
+    listSecrets: () => Promise.reject(new Error("the pod must not list Key Vault")),
+    listSecretVersions: () => Promise.reject(new Error("the pod must not list Key Vault")),
+  };
+  await waitUntil(async () => {
+    const secret = await core
+      .readNamespacedSecret({ name: "etcd-app", namespace: "web" })
+      .catch(() => undefined);
+    return secret !== undefined;
+  }, "the controller's Secret");
+  const running = await startClassRefAgent({
+    kubeconfig,
+    classRef: { namespace: "web", name: "etcd" },
+    mountDir: mount,
+    fromSecret: true,
+    source: noVault,
+    webhook: { port: 0, host: "127.0.0.1", auth: { kind: "none" } },
+    logger: pino({ level: "silent" }),
+  });
+  try {
+    await waitUntil(async () => (await fileIn(mount, "ref-token")) === "token-1", "first sync");
+    const v2 = await setSecret("ref-token", "token-2");
+    await controller.objectChanged("demo", "ref-token", v2);
+    await waitUntil(async () => (await fileIn(mount, "ref-token")) === "token-2", "the rotation");
+  } finally {
+    await running.close();
+  }
+
+  // A class whose objects no Secret holds cannot be followed this way: said up front.
+  await assert.rejects(
+    startClassRefAgent({
+      kubeconfig,
+      classRef: { namespace: "web", name: "web" },
+      mountDir: join(dir, "nope"),
+      fromSecret: true,
+      webhook: { port: 0, host: "127.0.0.1", auth: { kind: "none" } },
+      logger: pino({ level: "silent" }),
+    }),
+    (error: unknown) =>
+      error instanceof ClassRefError &&
+      /--from-secret with web\/web: ref-api: not in any secretObjects entry/.test(error.message),
+  );
+});
+
 test("a class that is not there, or a wrong --class-ref, is a clear error", async () => {
   await assert.rejects(
     startClassRefAgent({
@@ -199,6 +268,12 @@ test("a class that is not there, or a wrong --class-ref, is a clear error", asyn
     assert.match(error.problems.join("\n"), /--class-ref: must be <namespace>\/<name>/);
     return true;
   });
+  await assert.rejects(
+    runAgent({ ...defaults, class: "app.yaml", fromSecret: true }),
+    (error: unknown) =>
+      error instanceof ConfigError &&
+      error.problems.includes("--from-secret: only with --class-ref"),
+  );
   await assert.rejects(
     runAgent({ ...defaults, classRef: "web/web", class: "app.yaml" }),
     (error: unknown) =>

@@ -17,6 +17,7 @@ import {
 import { checkSupported, objectKey, type SyncReport } from "../sync/index.js";
 import { readClassStatus } from "./class-status.js";
 import { EventReason, EventRecorder } from "./event-recorder.js";
+import { fromSecretProblems, SyncedSecretSource } from "./synced-secret-source.js";
 import { SPC_GROUP, SPC_PLURAL, SPC_VERSION, spcPath } from "./spc-resource.js";
 
 /**
@@ -42,6 +43,11 @@ export interface ClassRefAgentOptions extends Omit<AgentOptions, "targets" | "on
   mountDir: string;
   /** Poll Key Vault too (off by default: the class's versions say when to read). */
   poll?: boolean;
+  /**
+   * Read values from the Secrets the controller keeps for the class instead of Key Vault (for
+   * clusters that accept secrets in etcd): the pod needs no Key Vault identity.
+   */
+  fromSecret?: boolean;
   /** The pod this agent runs in, for its Events. */
   pod?: { namespace: string; name: string; uid?: string };
 }
@@ -68,19 +74,38 @@ export async function startClassRefAgent(
   const id = `${classRef.namespace}/${classRef.name}`;
   const first = await readClass(custom, classRef);
   const events = podEvents(options);
+  const core = kubeconfig.makeApiClient(CoreV1Api);
+  /** The class as last read or watched: its recorded versions feed --from-secret. */
+  let latest = first;
   /** objectKey → the version last asked for, from the class's recorded versions. */
   const announced = new Map<string, string>();
   let spcFingerprint = fingerprint(first);
-  let spc = classOf(first, id);
+  let spc = classOf(first, id, options.fromSecret === true);
   let agent = await start(spc);
   rememberVersions(first, spc);
 
   async function start(current: SecretProviderClass): Promise<RunningAgent> {
+    const source = options.fromSecret === true ? syncedSource(current) : options.source;
     return startAgent({
       ...options,
+      ...(source === undefined ? {} : { source }),
       targets: [{ spc: current, mountDir: options.mountDir }],
       poll: options.poll ?? false,
       ...(events === undefined ? {} : { onSynced: events }),
+    });
+  }
+
+  function syncedSource(current: SecretProviderClass): SyncedSecretSource {
+    return new SyncedSecretSource({
+      core,
+      spc: current,
+      versions: () =>
+        new Map(
+          (readClassStatus(latest)?.objects ?? []).map((o) => [
+            o.objectName.toLowerCase(),
+            o.version,
+          ]),
+        ),
     });
   }
 
@@ -108,11 +133,12 @@ export async function startClassRefAgent(
   let work = Promise.resolve();
   const onObject = (object: KubernetesObject) => {
     work = work.then(async () => {
+      latest = object;
       const next = fingerprint(object);
       if (next !== spcFingerprint) {
         let parsed: SecretProviderClass;
         try {
-          parsed = classOf(object, id);
+          parsed = classOf(object, id, options.fromSecret === true);
         } catch (error) {
           logger.warn(
             { class: id, err: describe(error) },
@@ -239,9 +265,13 @@ async function readClass(custom: CustomObjectsApi, ref: ClassRef): Promise<Kuber
   }
 }
 
-function classOf(object: KubernetesObject, id: string): SecretProviderClass {
+function classOf(object: KubernetesObject, id: string, fromSecret: boolean): SecretProviderClass {
   const parsed = parseSecretProviderClass(JSON.stringify(object), { source: id });
   if (!parsed.ok) throw new ClassRefError(`--class-ref ${id}: ${formatProblems(parsed.problems)}`);
+  const problems = fromSecret ? fromSecretProblems(parsed.spc) : [];
+  if (problems.length > 0) {
+    throw new ClassRefError(`--from-secret with ${id}: ${problems.join("; ")}`);
+  }
   try {
     checkSupported([{ spc: parsed.spc, mountDir: "" }]);
   } catch (error) {

@@ -51,7 +51,7 @@ export interface FakeApiServer {
   readonly url: string;
   /** A kubeconfig for client-node's KubeConfig.loadFromString. */
   readonly kubeconfig: string;
-  /** Every request, "METHOD path", for tests that count calls. */
+  /** Every request, "METHOD path" (a watch: "GET path (watch)"), for tests that count calls. */
   readonly requests: string[];
   /**
    * The next `times` requests whose "METHOD path" matches answer `code` (a Status, reason
@@ -113,10 +113,11 @@ export async function startFakeApiServer(): Promise<FakeApiServer> {
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? "/", "http://localhost");
-    const call = `${req.method ?? ""} ${url.pathname}`;
+    const isWatch = url.searchParams.get("watch") === "true";
+    const call = `${req.method ?? ""} ${url.pathname}${isWatch ? " (watch)" : ""}`;
     requests.push(call);
     const fault = faults.find((f) => f.left > 0 && f.match.test(call));
-    if (fault !== undefined && url.searchParams.get("watch") !== "true") {
+    if (fault !== undefined && !isWatch) {
       fault.left--;
       const reason = { 429: "TooManyRequests", 503: "ServiceUnavailable" }[fault.code];
       send(res, fault.code, status(fault.code, reason ?? "InternalError", "injected failure"));
