@@ -20,13 +20,14 @@ import {
   NEAR_EXPIRY_SECONDS,
   type ExpiryNotice,
 } from "./expiry-events.js";
-import { openDatabase, SecretStore, type SecretVersion } from "./store/index.js";
+import { generateKey } from "./key-material.js";
+import { KeyStore, openDatabase, SecretStore, type SecretVersion } from "./store/index.js";
 import { startVaultFixture, type VaultFixture } from "./test-support/vault-fixture.js";
 
 /**
- * SecretNearExpiry (30 days before exp) and SecretExpired (at exp): once per version, from a
- * periodic scan whose memory survives restarts. First the scheduler on its own database with a
- * clock the test moves, then the whole vault delivering them to a webhook.
+ * SecretNearExpiry (30 days before exp) and SecretExpired (at exp), and their Key twins: once per
+ * version, from a periodic scan whose memory survives restarts. First the scheduler on its own
+ * database with a clock the test moves, then the whole vault delivering them to a webhook.
  */
 
 const DAY = 86_400;
@@ -86,7 +87,9 @@ test("ExpiryScheduler: each notice once per version, across scans and a restart"
     const store = new SecretStore(db, { now: () => now, retentionDays: 7 });
     const scheduler = new ExpiryScheduler({
       db,
-      store,
+      sources: [
+        { objectType: "Secret", listExpiring: (until) => store.listExpiringSecrets(until) },
+      ],
       now: () => now,
       logger: pino({ level: "silent" }),
       emit: (notice) =>
@@ -155,6 +158,57 @@ test("ExpiryScheduler: each notice once per version, across scans and a restart"
     db.close();
   } finally {
     await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test("ExpiryScheduler: keys get KeyNearExpiry and KeyExpired beside the secrets' events", async () => {
+  let now = T0;
+  const emitted: string[] = [];
+  const db = openDatabase(":memory:");
+  const secrets = new SecretStore(db, { now: () => now, retentionDays: 7 });
+  const keys = new KeyStore(db, { now: () => now, retentionDays: 7 });
+  const scheduler = new ExpiryScheduler({
+    db,
+    sources: [
+      { objectType: "Secret", listExpiring: (until) => secrets.listExpiringSecrets(until) },
+      { objectType: "Key", listExpiring: (until) => keys.listExpiringKeys(until) },
+    ],
+    now: () => now,
+    logger: pino({ level: "silent" }),
+    emit: (notice) =>
+      emitted.push(
+        `${notice.objectType} ${notice.version.name} ${notice.type.split(".")[2] ?? ""}`,
+      ),
+  });
+  try {
+    const privateKey = await generateKey({ kty: "EC", curve: "P-256" });
+    const newKey = (name: string, exp: number) =>
+      keys.addVersion(name, { privateKey, keyOps: ["sign"], attributes: { exp } });
+    newKey("k-soon", now + 10 * DAY);
+    newKey("k-later", now + 45 * DAY);
+    newKey("k-gone", now + DAY);
+    keys.deleteKey("k-gone");
+    secrets.setSecret("s-soon", { value: new SecretValue("v"), attributes: { exp: now + DAY } });
+
+    assert.equal(scheduler.scan(), 2);
+    assert.deepEqual(emitted.sort(), [
+      "Key k-soon KeyNearExpiry",
+      "Secret s-soon SecretNearExpiry",
+    ]);
+    assert.equal(scheduler.scan(), 0, "a second scan repeats nothing");
+
+    now += 11 * DAY;
+    emitted.length = 0;
+    assert.equal(scheduler.scan(), 2);
+    assert.deepEqual(emitted.sort(), ["Key k-soon KeyExpired", "Secret s-soon SecretExpired"]);
+
+    now += 5 * DAY; // k-later is 29 days away
+    emitted.length = 0;
+    assert.equal(scheduler.scan(), 1);
+    assert.deepEqual(emitted, ["Key k-later KeyNearExpiry"]);
+  } finally {
+    scheduler.stop();
+    db.close();
   }
 });
 

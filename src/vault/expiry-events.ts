@@ -1,47 +1,79 @@
 import type Database from "better-sqlite3";
 import type { Logger } from "pino";
 import type { KeyVaultEventType } from "../eventgrid/wire/index.js";
-import type { SecretStore, SecretVersion } from "./store/index.js";
 
 /**
- * SecretNearExpiry (30 days before `exp`) and SecretExpired (at `exp`) for the current version
- * of each secret, as Key Vault raises them from a periodic scan: once per version and kind,
+ * NearExpiry (30 days before `exp`) and Expired (at `exp`) for the current version of each
+ * secret and key, as Key Vault raises them from a periodic scan: once per version and kind,
  * remembered in the database so a restart does not repeat them. They fire for disabled versions
- * too, as in Azure.
+ * too, as in Azure. Keys use the same 30 days: Azure's KeyNearExpiry follows a rotation policy's
+ * Notify action, and the local vault has no rotation policies, so it keeps the documented default.
  */
 
 export const NEAR_EXPIRY_SECONDS = 30 * 86_400;
 
-export interface ExpiryNotice {
-  type: Extract<
-    KeyVaultEventType,
-    "Microsoft.KeyVault.SecretNearExpiry" | "Microsoft.KeyVault.SecretExpired"
-  >;
-  version: SecretVersion;
+/** The event types of each kind of object the scan watches. */
+const EXPIRY_EVENTS = {
+  Secret: {
+    near: "Microsoft.KeyVault.SecretNearExpiry",
+    expired: "Microsoft.KeyVault.SecretExpired",
+  },
+  Key: {
+    near: "Microsoft.KeyVault.KeyNearExpiry",
+    expired: "Microsoft.KeyVault.KeyExpired",
+  },
+} as const satisfies Record<string, { near: KeyVaultEventType; expired: KeyVaultEventType }>;
+
+export type ExpiryObjectType = keyof typeof EXPIRY_EVENTS;
+export type ExpiryEventType =
+  (typeof EXPIRY_EVENTS)[ExpiryObjectType][keyof (typeof EXPIRY_EVENTS)[ExpiryObjectType]];
+
+/** What the scan needs of a version, secret or key alike. */
+export interface ExpiringVersion {
+  name: string;
+  version: string;
+  nbf: number | undefined;
+  exp: number | undefined;
+  created: number;
 }
 
-/** Which notices are due now, given those already sent (keys `<version>:<type>`). */
-export function dueExpiryNotices(
-  candidates: readonly SecretVersion[],
+export interface ExpiryNotice<V extends ExpiringVersion = ExpiringVersion> {
+  type: ExpiryEventType;
+  objectType: ExpiryObjectType;
+  version: V;
+}
+
+/** One kind of object to watch: the current versions that expire by `until` (epoch seconds). */
+export interface ExpirySource {
+  objectType: ExpiryObjectType;
+  listExpiring(until: number): readonly ExpiringVersion[];
+}
+
+/**
+ * Which notices are due now, given those already sent (keys `<version>:<type>`; version ids are
+ * random, so secrets and keys never share one).
+ */
+export function dueExpiryNotices<V extends ExpiringVersion>(
+  candidates: readonly V[],
   now: number,
   sent: (key: string) => boolean,
-): ExpiryNotice[] {
-  const due: ExpiryNotice[] = [];
+  objectType: ExpiryObjectType = "Secret",
+): ExpiryNotice<V>[] {
+  const { near, expired } = EXPIRY_EVENTS[objectType];
+  const due: ExpiryNotice<V>[] = [];
   for (const version of candidates) {
     if (version.exp === undefined) continue;
-    const near = "Microsoft.KeyVault.SecretNearExpiry" as const;
-    const expired = "Microsoft.KeyVault.SecretExpired" as const;
     if (now >= version.exp - NEAR_EXPIRY_SECONDS && !sent(`${version.version}:${near}`))
-      due.push({ type: near, version });
+      due.push({ type: near, objectType, version });
     if (now >= version.exp && !sent(`${version.version}:${expired}`))
-      due.push({ type: expired, version });
+      due.push({ type: expired, objectType, version });
   }
   return due;
 }
 
 export class ExpiryScheduler {
   readonly #db: Database.Database;
-  readonly #store: SecretStore;
+  readonly #sources: readonly ExpirySource[];
   readonly #emit: (notice: ExpiryNotice) => void;
   readonly #now: () => number;
   readonly #logger: Logger;
@@ -50,13 +82,13 @@ export class ExpiryScheduler {
 
   constructor(options: {
     db: Database.Database;
-    store: SecretStore;
+    sources: readonly ExpirySource[];
     now: () => number;
     logger: Logger;
     emit: (notice: ExpiryNotice) => void;
   }) {
     this.#db = options.db;
-    this.#store = options.store;
+    this.#sources = options.sources;
     this.#emit = options.emit;
     this.#now = options.now;
     this.#logger = options.logger;
@@ -86,10 +118,14 @@ export class ExpiryScheduler {
 
   scan(): number {
     const now = this.#now();
-    const due = dueExpiryNotices(
-      this.#store.listExpiringSecrets(now + NEAR_EXPIRY_SECONDS),
-      now,
-      (key) => this.#sql.sent.get(key) !== undefined,
+    const sent = (key: string) => this.#sql.sent.get(key) !== undefined;
+    const due = this.#sources.flatMap((source) =>
+      dueExpiryNotices(
+        source.listExpiring(now + NEAR_EXPIRY_SECONDS),
+        now,
+        sent,
+        source.objectType,
+      ),
     );
     for (const notice of due) {
       // Event and "sent" mark commit together: a crash never loses or doubles a notice.
@@ -98,7 +134,12 @@ export class ExpiryScheduler {
         this.#sql.record.run(`${notice.version.version}:${notice.type}`, now);
       })();
       this.#logger.info(
-        { secret: notice.version.name, version: notice.version.version, type: notice.type },
+        {
+          object: notice.objectType,
+          name: notice.version.name,
+          version: notice.version.version,
+          type: notice.type,
+        },
         "expiry event",
       );
     }

@@ -10,4 +10,4 @@ export { createVaultApp } from "./vault-app.js";
 export type { VaultAppOptions } from "./vault-app.js";
 export { KeyVaultError } from "./key-vault-error.js";
 export type { AuthMode } from "./auth/index.js";
-export { SecretStore, openDatabase } from "./store/index.js";
+export { KeyStore, SecretStore, openDatabase } from "./store/index.js";

@@ -48,11 +48,40 @@ export const secretDisabled = (): KeyVaultError =>
     "SecretDisabled",
   );
 
-export const deletedButRecoverable = (name: string): KeyVaultError =>
+export const keyNotFound = (nameOrId: string): KeyVaultError =>
+  new KeyVaultError(
+    404,
+    "KeyNotFound",
+    `A key with (name/id) ${nameOrId} was not found in this key vault. If you recently deleted this key you may be able to recover it using the correct recovery command. ${HELP}`,
+  );
+
+export const deletedKeyNotFound = (name: string): KeyVaultError =>
+  new KeyVaultError(404, "KeyNotFound", `Deleted Key not found: ${name}`);
+
+export const keyDisabled = (): KeyVaultError =>
+  new KeyVaultError(
+    403,
+    "Forbidden",
+    "Operation get is not allowed on a disabled key.",
+    "KeyDisabled",
+  );
+
+/** What a Standard vault answers for RSA-HSM, EC-HSM and `Hsm: true` (the CLI shows it). */
+export const hardwareKeyNotAllowed = (): KeyVaultError =>
+  new KeyVaultError(
+    403,
+    "Forbidden",
+    "Hardware key operation not allowed on standard vault. The local vault is a Standard vault: use RSA or EC.",
+  );
+
+export const deletedButRecoverable = (
+  name: string,
+  kind: "Secret" | "Key" = "Secret",
+): KeyVaultError =>
   new KeyVaultError(
     409,
     "Conflict",
-    `Secret ${name} is currently in a deleted but recoverable state, and its name cannot be reused; in this state, the secret can only be recovered or purged.`,
+    `${kind} ${name} is currently in a deleted but recoverable state, and its name cannot be reused; in this state, the ${kind.toLowerCase()} can only be recovered or purged.`,
     "ObjectIsDeletedButRecoverable",
   );
 

@@ -11,21 +11,23 @@ import { registerTokenRoutes } from "./auth/token-routes.js";
 import { badParameter, KeyVaultError, throttled } from "./key-vault-error.js";
 import type { VaultMetrics } from "./metrics.js";
 import { RouteTable } from "./routes/route-table.js";
+import { registerKeyRoutes } from "./routes/key-routes.js";
 import { registerSecretRoutes } from "./routes/secret-routes.js";
 import type { RecoveryPolicy } from "./routes/secret-wire.js";
-import type { SecretStore } from "./store/index.js";
+import type { KeyStore, SecretStore } from "./store/index.js";
 import type { SlidingWindowLimiter } from "./throttle.js";
 import type { EventGridPublisher } from "../eventgrid/publisher/index.js";
 import { registerEventSubscriptionRoutes } from "./routes/event-subscription-routes.js";
 
 /**
- * The local vault as a Fastify app: Key Vault's secrets API, its bearer challenge, throttling,
- * metrics and one log line per request. `inject()` drives it in tests without a socket; the
- * server module adds TLS and a port.
+ * The local vault as a Fastify app: Key Vault's secrets and keys APIs, its bearer challenge,
+ * throttling, metrics and one log line per request. `inject()` drives it in tests without a
+ * socket; the server module adds TLS and a port.
  */
 
 export interface VaultAppOptions {
   store: SecretStore;
+  keys: KeyStore;
   backupKey: Buffer;
   auth: Omit<ChallengeOptions, "issuer"> & { issuer: ChallengeOptions["issuer"] };
   recovery: RecoveryPolicy;
@@ -143,6 +145,7 @@ export function createVaultApp(options: VaultAppOptions): FastifyInstance {
   });
 
   registerSecretRoutes(route, options);
+  registerKeyRoutes(route, options);
   registerTokenRoutes(route, options.auth.issuer);
   if (options.eventGrid) registerEventSubscriptionRoutes(route, options.eventGrid);
   route(

@@ -6,15 +6,14 @@ import type { JWK } from "jose";
 import { pino, type Logger } from "pino";
 import { TokenIssuer, newSigningKey, type AuthMode } from "./auth/index.js";
 import { VaultMetrics } from "./metrics.js";
-import { metaValue, openDatabase, SecretStore } from "./store/index.js";
+import { KeyStore, metaValue, openDatabase, SecretStore } from "./store/index.js";
 import { SlidingWindowLimiter } from "./throttle.js";
 import { loadOrCreateTls } from "./tls/index.js";
 import { createVaultApp } from "./vault-app.js";
 import { EventGridPublisher } from "../eventgrid/publisher/index.js";
 import { vaultResourceId, type KeyVaultEventData } from "../eventgrid/wire/index.js";
-import { ExpiryScheduler } from "./expiry-events.js";
+import { ExpiryScheduler, type ExpiringVersion, type ExpiryObjectType } from "./expiry-events.js";
 import { definedOnly } from "../util/defined-only.js";
-import type { SecretVersion } from "./store/index.js";
 
 /**
  * Starts the local vault: SQLite store, TLS material and the HTTPS listener on loopback. The
@@ -65,6 +64,7 @@ export interface RunningVault {
   tenantId: string;
   vaultName: string;
   store: SecretStore;
+  keys: KeyStore;
   eventGrid: EventGridPublisher;
   app: FastifyInstance;
   close(): Promise<void>;
@@ -99,6 +99,7 @@ export async function startVault(options: VaultServerOptions): Promise<RunningVa
       : {}),
   });
   const store = new SecretStore(db, { now, retentionDays: options.retentionDays });
+  const keys = new KeyStore(db, { now, retentionDays: options.retentionDays });
   const vaultName = options.vaultName ?? DEFAULT_VAULT_NAME;
   let baseUrl = "";
   const eventSettings = options.eventGrid ?? {};
@@ -118,10 +119,11 @@ export async function startVault(options: VaultServerOptions): Promise<RunningVa
       handshakeTimeoutMs: eventSettings.handshakeTimeoutMs,
     }),
   });
-  const eventData = (v: SecretVersion): KeyVaultEventData => ({
-    Id: `${baseUrl}/secrets/${v.name}/${v.version}`,
+  const collection: Record<ExpiryObjectType, string> = { Secret: "secrets", Key: "keys" };
+  const eventData = (objectType: ExpiryObjectType, v: ExpiringVersion): KeyVaultEventData => ({
+    Id: `${baseUrl}/${collection[objectType]}/${v.name}/${v.version}`,
     VaultName: vaultName,
-    ObjectType: "Secret",
+    ObjectType: objectType,
     ObjectName: v.name,
     Version: v.version,
     NBF: v.nbf ?? null,
@@ -129,20 +131,32 @@ export async function startVault(options: VaultServerOptions): Promise<RunningVa
   });
   const expiry = new ExpiryScheduler({
     db,
-    store,
+    sources: [
+      { objectType: "Secret", listExpiring: (until) => store.listExpiringSecrets(until) },
+      { objectType: "Key", listExpiring: (until) => keys.listExpiringKeys(until) },
+    ],
     now,
     logger,
     emit: (notice) =>
-      eventGrid.publish(notice.type, eventData(notice.version), notice.version.created * 1000),
+      eventGrid.publish(
+        notice.type,
+        eventData(notice.objectType, notice.version),
+        notice.version.created * 1000,
+      ),
   });
   store.onNewVersion((version) => {
-    eventGrid.publish("Microsoft.KeyVault.SecretNewVersionCreated", eventData(version));
+    eventGrid.publish("Microsoft.KeyVault.SecretNewVersionCreated", eventData("Secret", version));
     // A version created within 30 days of its expiry also raises SecretNearExpiry.
+    if (version.exp !== undefined) setImmediate(() => expiry.scan());
+  });
+  keys.onNewVersion((version) => {
+    eventGrid.publish("Microsoft.KeyVault.KeyNewVersionCreated", eventData("Key", version));
     if (version.exp !== undefined) setImmediate(() => expiry.scan());
   });
   const issuer = new TokenIssuer({ tenantId, signingKey: key, now });
   const app = createVaultApp({
     store,
+    keys,
     backupKey,
     auth: { mode: options.auth, tenantId, resource: options.challengeResource, issuer },
     recovery: { retentionDays: options.retentionDays, purgeProtection: options.purgeProtection },
@@ -186,6 +200,7 @@ export async function startVault(options: VaultServerOptions): Promise<RunningVa
     tenantId,
     vaultName,
     store,
+    keys,
     eventGrid,
     app,
     async close() {

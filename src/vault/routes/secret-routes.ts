@@ -40,13 +40,13 @@ const NAME = /^[0-9a-zA-Z-]{1,127}$/;
 type Params = { name: string; version?: string };
 type Query = Record<string, string | undefined>;
 
-function checkedName(request: FastifyRequest): string {
+export function checkedName(request: FastifyRequest): string {
   const { name } = request.params as Params;
   if (!NAME.test(name)) throw invalidName(name);
   return name;
 }
 
-function versionParam(request: FastifyRequest): string | undefined {
+export function versionParam(request: FastifyRequest): string | undefined {
   const { version } = request.params as Params;
   return version === undefined || version === "" ? undefined : version;
 }
@@ -64,7 +64,7 @@ export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.outp
 export const originOf = (request: FastifyRequest): string =>
   `${request.protocol}://${request.host}`;
 
-const apiVersionOf = (request: FastifyRequest): string =>
+export const apiVersionOf = (request: FastifyRequest): string =>
   (request.query as Query)["api-version"] ?? "";
 
 export function registerSecretRoutes(route: RouteRegistrar, options: SecretRoutesOptions): void {

@@ -1,21 +1,20 @@
 import { z } from "zod";
 import type { DeletedSecret, SecretVersion } from "../store/index.js";
 import { SecretValue } from "../../util/secret-value.js";
+import {
+  epochSeconds,
+  recoveryAttributes,
+  TAG_LIMITS,
+  tagsSchema,
+  type RecoveryPolicy,
+} from "./object-wire.js";
+
+export type { RecoveryPolicy } from "./object-wire.js";
 
 /**
  * Key Vault's JSON for secrets (SecretBundle, SecretItem, DeletedSecretBundle) and the request
  * bodies it accepts. Field names and shapes follow the REST spec, since the SDK reads them as is.
  */
-
-export interface RecoveryPolicy {
-  retentionDays: number;
-  purgeProtection: boolean;
-}
-
-function recoveryLevel({ retentionDays, purgeProtection }: RecoveryPolicy): string {
-  const base = retentionDays < 90 ? "CustomizedRecoverable" : "Recoverable";
-  return purgeProtection ? base : `${base}+Purgeable`;
-}
 
 function attributes(v: SecretVersion, policy: RecoveryPolicy) {
   return {
@@ -24,8 +23,7 @@ function attributes(v: SecretVersion, policy: RecoveryPolicy) {
     ...(v.exp === undefined ? {} : { exp: v.exp }),
     created: v.created,
     updated: v.updated,
-    recoveryLevel: recoveryLevel(policy),
-    recoverableDays: policy.retentionDays,
+    ...recoveryAttributes(policy),
   };
 }
 
@@ -88,23 +86,14 @@ export function deletedSecretItem(origin: string, d: DeletedSecret, policy: Reco
 export const LIMITS = {
   valueBytes: 25 * 1024,
   contentTypeChars: 255,
-  tags: 15,
-  tagChars: 512,
+  ...TAG_LIMITS,
 } as const;
-
-const epochSeconds = z.number().int().nonnegative().nullable();
 
 const attributesSchema = z.object({
   enabled: z.boolean().optional(),
   nbf: epochSeconds.optional(),
   exp: epochSeconds.optional(),
 });
-
-const tagsSchema = z
-  .record(z.string().max(LIMITS.tagChars), z.string().max(LIMITS.tagChars))
-  .refine((tags) => Object.keys(tags).length <= LIMITS.tags, {
-    error: `at most ${LIMITS.tags} tags are allowed`,
-  });
 
 export const setSecretBody = z.object({
   value: z

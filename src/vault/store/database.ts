@@ -49,6 +49,33 @@ const MIGRATIONS: readonly string[] = [
      UNIQUE (name_key, version)
    );
    CREATE INDEX secret_versions_by_name ON secret_versions (name_key, seq);`,
+  // Keys: the same shape as secrets, with the key material in place of the value. The public
+  // half is kept as JWK text so that reads and lists never parse a private key.
+  `CREATE TABLE keys (
+     name_key TEXT PRIMARY KEY,
+     name TEXT NOT NULL,
+     deleted_date INTEGER,
+     scheduled_purge_date INTEGER
+   );
+   CREATE TABLE key_versions (
+     seq INTEGER PRIMARY KEY AUTOINCREMENT,
+     name_key TEXT NOT NULL REFERENCES keys(name_key) ON DELETE CASCADE,
+     version TEXT NOT NULL,
+     kty TEXT NOT NULL,                    -- RSA | EC (software keys only: a Standard vault)
+     key_ops TEXT NOT NULL,                -- JSON array
+     public_jwk TEXT NOT NULL,             -- JSON: n, e or crv, x, y (base64url)
+     private_key BLOB NOT NULL,            -- PKCS#8 DER
+     tags TEXT NOT NULL,
+     enabled INTEGER NOT NULL,
+     nbf INTEGER,
+     exp INTEGER,
+     created INTEGER NOT NULL,
+     updated INTEGER NOT NULL,
+     exportable INTEGER NOT NULL DEFAULT 0,
+     managed INTEGER NOT NULL DEFAULT 0,   -- backs a certificate
+     UNIQUE (name_key, version)
+   );
+   CREATE INDEX key_versions_by_name ON key_versions (name_key, seq);`,
 ];
 
 function migrate(db: Database.Database): void {

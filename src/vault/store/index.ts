@@ -10,4 +10,14 @@ export type {
   SetSecretInput,
   UpdateSecretInput,
 } from "./secret-store.js";
+export { KeyStore } from "./key-store.js";
+export type {
+  DeletedKey,
+  KeyAttributesInput,
+  KeyStoreOptions,
+  KeyVersion,
+  NewKeyInput,
+  NewKeyVersionListener,
+  UpdateKeyInput,
+} from "./key-store.js";
 export { openBackup, sealBackup } from "./backup-codec.js";

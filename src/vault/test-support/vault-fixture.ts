@@ -2,6 +2,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TokenCredential } from "@azure/core-auth";
+import { KeyClient, type KeyClientOptions } from "@azure/keyvault-keys";
 import { SecretClient, type SecretClientOptions } from "@azure/keyvault-secrets";
 import { pino } from "pino";
 import { startVault, type RunningVault, type VaultServerOptions } from "../index.js";
@@ -12,6 +13,8 @@ export interface VaultFixture {
   dataDir: string;
   ca: string;
   client(options?: SecretClientOptions & { credential?: TokenCredential }): SecretClient;
+  /** The official `@azure/keyvault-keys` client, set up like `client()`. */
+  keyClient(options?: KeyClientOptions & { credential?: TokenCredential }): KeyClient;
   restart(): Promise<void>;
   close(): Promise<void>;
 }
@@ -47,6 +50,13 @@ export async function startVaultFixture(
     client: ({ credential, ...clientOptions } = {}) =>
       new SecretClient(vault.url, credential ?? anyTokenCredential, {
         // The local vault is not under vault.azure.net: skip the SDK's host check (see README).
+        disableChallengeResourceVerification: true,
+        tlsOptions: { ca },
+        retryOptions: { maxRetryDelayInMs: 2_000 },
+        ...clientOptions,
+      }),
+    keyClient: ({ credential, ...clientOptions } = {}) =>
+      new KeyClient(vault.url, credential ?? anyTokenCredential, {
         disableChallengeResourceVerification: true,
         tlsOptions: { ca },
         retryOptions: { maxRetryDelayInMs: 2_000 },

@@ -1,0 +1,360 @@
+import type { KeyObject } from "node:crypto";
+import type Database from "better-sqlite3";
+import {
+  keyTypeOf,
+  privateKeyDer,
+  privateKeyFromDer,
+  publicJwkOf,
+  type KeyType,
+  type PublicJwk,
+} from "../key-material.js";
+import { newVersionId, type Page } from "./secret-store.js";
+
+/**
+ * The local vault's keys: versions, soft delete and recovery, in the same SQLite database as the
+ * secrets and with the same rules (case-insensitive names, keyset paging, one transaction per
+ * change). Pure storage, like the secret store: `undefined` means "not there", and Key Vault's
+ * wording is the routes' business. Reads return the public half only; the private key (PKCS#8
+ * DER on disk) comes out through `privateKey()` alone.
+ */
+
+export interface KeyAttributesInput {
+  enabled?: boolean | undefined;
+  nbf?: number | null | undefined;
+  exp?: number | null | undefined;
+}
+
+export interface NewKeyInput {
+  privateKey: KeyObject;
+  keyOps: readonly string[];
+  tags?: Readonly<Record<string, string>> | undefined;
+  attributes?: KeyAttributesInput | undefined;
+  /** True for the key behind a certificate. */
+  managed?: boolean | undefined;
+}
+
+export interface UpdateKeyInput {
+  keyOps?: readonly string[] | undefined;
+  tags?: Readonly<Record<string, string>> | undefined;
+  attributes?: KeyAttributesInput | undefined;
+}
+
+export interface KeyVersion {
+  name: string;
+  version: string;
+  kty: KeyType;
+  keyOps: string[];
+  publicJwk: PublicJwk;
+  tags: Record<string, string>;
+  enabled: boolean;
+  nbf: number | undefined;
+  exp: number | undefined;
+  created: number;
+  updated: number;
+  /** Always false here: exportable keys need a release policy, which a Standard vault lacks. */
+  exportable: boolean;
+  managed: boolean;
+}
+
+export interface DeletedKey {
+  latest: KeyVersion;
+  deletedDate: number;
+  scheduledPurgeDate: number;
+}
+
+export interface KeyStoreOptions {
+  /** Epoch seconds; injected so tests control time. */
+  now: () => number;
+  /** Soft-delete retention, 7–90 days. */
+  retentionDays: number;
+}
+
+export type NewKeyVersionListener = (version: KeyVersion) => void;
+
+interface VersionRow {
+  seq: number;
+  name: string;
+  version: string;
+  kty: string;
+  key_ops: string;
+  public_jwk: string;
+  tags: string;
+  enabled: number;
+  nbf: number | null;
+  exp: number | null;
+  created: number;
+  updated: number;
+  exportable: number;
+  managed: number;
+}
+
+interface DeletedRow extends VersionRow {
+  name_key: string;
+  deleted_date: number;
+  scheduled_purge_date: number;
+}
+
+const nameKey = (name: string): string => name.toLowerCase();
+
+const LATEST_JOIN = `
+  FROM keys k
+  JOIN key_versions v ON v.name_key = k.name_key
+   AND v.seq = (SELECT MAX(seq) FROM key_versions WHERE name_key = k.name_key)`;
+
+const VERSION_COLUMNS = `v.seq, k.name, v.version, v.kty, v.key_ops, v.public_jwk, v.tags,
+  v.enabled, v.nbf, v.exp, v.created, v.updated, v.exportable, v.managed`;
+
+export class KeyStore {
+  readonly #db: Database.Database;
+  readonly #options: KeyStoreOptions;
+  readonly #listeners = new Set<NewKeyVersionListener>();
+  readonly #sql;
+
+  constructor(db: Database.Database, options: KeyStoreOptions) {
+    this.#db = db;
+    this.#options = options;
+    this.#sql = {
+      key: db.prepare<
+        [string],
+        { name: string; deleted_date: number | null; scheduled_purge_date: number | null }
+      >("SELECT name, deleted_date, scheduled_purge_date FROM keys WHERE name_key = ?"),
+      insertKey: db.prepare("INSERT INTO keys (name_key, name) VALUES (?, ?)"),
+      insertVersion: db.prepare(`INSERT INTO key_versions
+        (name_key, version, kty, key_ops, public_jwk, private_key, tags, enabled, nbf, exp,
+         created, updated, exportable, managed)
+        VALUES (@nameKey, @version, @kty, @keyOps, @publicJwk, @privateKey, @tags, @enabled, @nbf,
+         @exp, @created, @updated, 0, @managed)`),
+      latest: db.prepare<[string], VersionRow>(
+        `SELECT ${VERSION_COLUMNS} ${LATEST_JOIN} WHERE k.name_key = ? AND k.deleted_date IS NULL`,
+      ),
+      version: db.prepare<[string, string], VersionRow>(
+        `SELECT ${VERSION_COLUMNS} FROM keys k JOIN key_versions v ON v.name_key = k.name_key
+         WHERE k.name_key = ? AND v.version = ? AND k.deleted_date IS NULL`,
+      ),
+      privateKey: db.prepare<[string, string], { private_key: Buffer }>(
+        `SELECT v.private_key FROM keys k JOIN key_versions v ON v.name_key = k.name_key
+         WHERE k.name_key = ? AND v.version = ? AND k.deleted_date IS NULL`,
+      ),
+      updateVersion: db.prepare(`UPDATE key_versions SET key_ops = @keyOps, tags = @tags,
+        enabled = @enabled, nbf = @nbf, exp = @exp, updated = @updated WHERE seq = @seq`),
+      listLatest: db.prepare<[string, number], VersionRow & { name_key: string }>(
+        `SELECT k.name_key, ${VERSION_COLUMNS} ${LATEST_JOIN}
+         WHERE k.deleted_date IS NULL AND k.name_key > ? ORDER BY k.name_key LIMIT ?`,
+      ),
+      listVersions: db.prepare<[string, number, number], VersionRow>(
+        `SELECT ${VERSION_COLUMNS} FROM keys k JOIN key_versions v ON v.name_key = k.name_key
+         WHERE k.name_key = ? AND k.deleted_date IS NULL AND v.seq > ? ORDER BY v.seq LIMIT ?`,
+      ),
+      markDeleted: db.prepare(
+        "UPDATE keys SET deleted_date = ?, scheduled_purge_date = ? WHERE name_key = ?",
+      ),
+      deleted: db.prepare<[string], DeletedRow>(
+        `SELECT k.name_key, k.deleted_date, k.scheduled_purge_date, ${VERSION_COLUMNS} ${LATEST_JOIN}
+         WHERE k.name_key = ? AND k.deleted_date IS NOT NULL`,
+      ),
+      listDeleted: db.prepare<[string, number], DeletedRow>(
+        `SELECT k.name_key, k.deleted_date, k.scheduled_purge_date, ${VERSION_COLUMNS} ${LATEST_JOIN}
+         WHERE k.deleted_date IS NOT NULL AND k.name_key > ? ORDER BY k.name_key LIMIT ?`,
+      ),
+      recover: db.prepare(
+        "UPDATE keys SET deleted_date = NULL, scheduled_purge_date = NULL WHERE name_key = ?",
+      ),
+      purge: db.prepare("DELETE FROM keys WHERE name_key = ?"),
+      latestExpiring: db.prepare<[number], VersionRow>(
+        `SELECT ${VERSION_COLUMNS} ${LATEST_JOIN}
+         WHERE k.deleted_date IS NULL AND v.exp IS NOT NULL AND v.exp <= ? ORDER BY v.exp`,
+      ),
+      purgeExpired: db.prepare(
+        "DELETE FROM keys WHERE deleted_date IS NOT NULL AND scheduled_purge_date <= ?",
+      ),
+    };
+  }
+
+  /**
+   * Called for every new version (create and import; never recover) inside its transaction: a
+   * listener must be synchronous and may only write to the same database.
+   */
+  onNewVersion(listener: NewKeyVersionListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** "active" | "deleted" | undefined (never existed, or purged). */
+  state(name: string): "active" | "deleted" | undefined {
+    const row = this.#sql.key.get(nameKey(name));
+    if (!row) return undefined;
+    if (row.deleted_date === null) return "active";
+    // Past its purge date the key is gone, even if nothing has listed deleted keys since.
+    if (row.scheduled_purge_date !== null && row.scheduled_purge_date <= this.#options.now()) {
+      this.#sql.purge.run(nameKey(name));
+      return undefined;
+    }
+    return "deleted";
+  }
+
+  /**
+   * Adds a version (a new key or a new version of one). Undefined if the name is deleted: key
+   * generation is asynchronous, so the caller's earlier check may be stale by now.
+   */
+  addVersion(name: string, input: NewKeyInput): KeyVersion | undefined {
+    const now = this.#options.now();
+    const key = nameKey(name);
+    const version = newVersionId();
+    return this.#db.transaction(() => {
+      const state = this.state(name);
+      if (state === "deleted") return undefined;
+      if (state === undefined) this.#sql.insertKey.run(key, name);
+      this.#sql.insertVersion.run({
+        nameKey: key,
+        version,
+        kty: keyTypeOf(input.privateKey),
+        keyOps: JSON.stringify(input.keyOps),
+        publicJwk: JSON.stringify(publicJwkOf(input.privateKey)),
+        privateKey: privateKeyDer(input.privateKey),
+        tags: JSON.stringify(input.tags ?? {}),
+        enabled: input.attributes?.enabled === false ? 0 : 1,
+        nbf: input.attributes?.nbf ?? null,
+        exp: input.attributes?.exp ?? null,
+        created: now,
+        updated: now,
+        managed: input.managed === true ? 1 : 0,
+      });
+      const created = this.getKey(name, version);
+      if (!created) throw new Error(`version ${version} of ${name} vanished after insert`);
+      // Inside the transaction: what listeners write (event deliveries) commits with the version.
+      for (const listener of this.#listeners) listener(created);
+      return created;
+    })();
+  }
+
+  /** A version of an active key; no version means the latest. */
+  getKey(name: string, version?: string): KeyVersion | undefined {
+    const row = version
+      ? this.#sql.version.get(nameKey(name), version.toLowerCase())
+      : this.#sql.latest.get(nameKey(name));
+    return row && toVersion(row);
+  }
+
+  /** The private key of a version of an active key, for key operations. */
+  privateKey(name: string, version: string): KeyObject | undefined {
+    const row = this.#sql.privateKey.get(nameKey(name), version.toLowerCase());
+    return row && privateKeyFromDer(row.private_key);
+  }
+
+  /** Changes what Key Vault lets you change on a version: never its key material. */
+  updateKey(
+    name: string,
+    version: string | undefined,
+    patch: UpdateKeyInput,
+  ): KeyVersion | undefined {
+    const current = version
+      ? this.#sql.version.get(nameKey(name), version.toLowerCase())
+      : this.#sql.latest.get(nameKey(name));
+    if (!current) return undefined;
+    const attributes = patch.attributes ?? {};
+    this.#sql.updateVersion.run({
+      seq: current.seq,
+      keyOps: patch.keyOps === undefined ? current.key_ops : JSON.stringify(patch.keyOps),
+      tags: patch.tags === undefined ? current.tags : JSON.stringify(patch.tags),
+      enabled: attributes.enabled === undefined ? current.enabled : attributes.enabled ? 1 : 0,
+      nbf: attributes.nbf === undefined ? current.nbf : attributes.nbf,
+      exp: attributes.exp === undefined ? current.exp : attributes.exp,
+      updated: this.#options.now(),
+    });
+    return this.getKey(name, current.version);
+  }
+
+  /** The latest version of each active key, in name order. */
+  listKeys(after: string | undefined, limit: number): Page<KeyVersion> {
+    const rows = this.#sql.listLatest.all(after ?? "", limit + 1);
+    return pageOf(rows, limit, (row) => row.name_key, toVersion);
+  }
+
+  listKeyVersions(name: string, after: string | undefined, limit: number): Page<KeyVersion> {
+    const afterSeq = after === undefined ? 0 : Number(after);
+    const rows = this.#sql.listVersions.all(nameKey(name), afterSeq, limit + 1);
+    return pageOf(rows, limit, (row) => String(row.seq), toVersion);
+  }
+
+  /** Soft delete: every version goes with the name, recoverable until the purge date. */
+  deleteKey(name: string): DeletedKey | undefined {
+    if (this.state(name) !== "active") return undefined;
+    const now = this.#options.now();
+    this.#sql.markDeleted.run(now, now + this.#options.retentionDays * 86_400, nameKey(name));
+    return this.getDeletedKey(name);
+  }
+
+  getDeletedKey(name: string): DeletedKey | undefined {
+    this.purgeExpired();
+    const row = this.#sql.deleted.get(nameKey(name));
+    return row && toDeleted(row);
+  }
+
+  listDeletedKeys(after: string | undefined, limit: number): Page<DeletedKey> {
+    this.purgeExpired();
+    const rows = this.#sql.listDeleted.all(after ?? "", limit + 1);
+    return pageOf(rows, limit, (row) => row.name_key, toDeleted);
+  }
+
+  recoverDeletedKey(name: string): KeyVersion | undefined {
+    if (!this.getDeletedKey(name)) return undefined;
+    this.#sql.recover.run(nameKey(name));
+    return this.getKey(name);
+  }
+
+  purgeDeletedKey(name: string): boolean {
+    if (!this.getDeletedKey(name)) return false;
+    this.#sql.purge.run(nameKey(name));
+    return true;
+  }
+
+  /** The current version of each active key that expires by `until` (epoch seconds). */
+  listExpiringKeys(until: number): KeyVersion[] {
+    return this.#sql.latestExpiring.all(until).map(toVersion);
+  }
+
+  /** Key Vault purges a deleted key by itself once its retention has passed. */
+  purgeExpired(): void {
+    this.#sql.purgeExpired.run(this.#options.now());
+  }
+}
+
+function pageOf<R, T>(
+  rows: R[],
+  limit: number,
+  cursorOf: (row: R) => string,
+  map: (row: R) => T,
+): Page<T> {
+  const items = rows.slice(0, limit);
+  const last = items[items.length - 1];
+  return {
+    items: items.map(map),
+    next: rows.length > limit && last ? cursorOf(last) : undefined,
+  };
+}
+
+function toVersion(row: VersionRow): KeyVersion {
+  return {
+    name: row.name,
+    version: row.version,
+    kty: row.kty === "EC" ? "EC" : "RSA",
+    keyOps: JSON.parse(row.key_ops) as string[],
+    publicJwk: JSON.parse(row.public_jwk) as PublicJwk,
+    tags: JSON.parse(row.tags) as Record<string, string>,
+    enabled: row.enabled === 1,
+    nbf: row.nbf ?? undefined,
+    exp: row.exp ?? undefined,
+    created: row.created,
+    updated: row.updated,
+    exportable: row.exportable === 1,
+    managed: row.managed === 1,
+  };
+}
+
+function toDeleted(row: DeletedRow): DeletedKey {
+  return {
+    latest: toVersion(row),
+    deletedDate: row.deleted_date,
+    scheduledPurgeDate: row.scheduled_purge_date,
+  };
+}
