@@ -22,6 +22,10 @@ const EXPIRY_EVENTS = {
     near: "Microsoft.KeyVault.KeyNearExpiry",
     expired: "Microsoft.KeyVault.KeyExpired",
   },
+  Certificate: {
+    near: "Microsoft.KeyVault.CertificateNearExpiry",
+    expired: "Microsoft.KeyVault.CertificateExpired",
+  },
 } as const satisfies Record<string, { near: KeyVaultEventType; expired: KeyVaultEventType }>;
 
 export type ExpiryObjectType = keyof typeof EXPIRY_EVENTS;
@@ -50,8 +54,8 @@ export interface ExpirySource {
 }
 
 /**
- * Which notices are due now, given those already sent (keys `<version>:<type>`; version ids are
- * random, so secrets and keys never share one).
+ * Which notices are due now, given those already sent (keys `<version>:<type>`: a certificate's
+ * key and secret share its version id, but never an event type).
  */
 export function dueExpiryNotices<V extends ExpiringVersion>(
   candidates: readonly V[],

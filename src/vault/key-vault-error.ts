@@ -66,6 +66,47 @@ export const keyDisabled = (): KeyVaultError =>
     "KeyDisabled",
   );
 
+export const certificateNotFound = (nameOrId: string): KeyVaultError =>
+  new KeyVaultError(
+    404,
+    "CertificateNotFound",
+    `A certificate with (name/id) ${nameOrId} was not found in this key vault. If you recently deleted this certificate you may be able to recover it using the correct recovery command. ${HELP}`,
+  );
+
+export const deletedCertificateNotFound = (name: string): KeyVaultError =>
+  new KeyVaultError(404, "CertificateNotFound", `Deleted Certificate not found: ${name}`);
+
+export const pendingCertificateNotFound = (name: string): KeyVaultError =>
+  new KeyVaultError(404, "PendingCertificateNotFound", `Pending certificate not found: ${name}`);
+
+export const certificateDisabled = (): KeyVaultError =>
+  new KeyVaultError(
+    403,
+    "Forbidden",
+    "Operation get is not allowed on a disabled certificate.",
+    "CertificateDisabled",
+  );
+
+/**
+ * What Key Vault answers when a secret or key behind a certificate is set, created, imported
+ * or deleted directly: only certificate operations change them.
+ */
+export const managedByKeyVault = (operation: string, kind: "Secret" | "Key"): KeyVaultError =>
+  new KeyVaultError(
+    403,
+    "Forbidden",
+    `Operation "${operation}" is not allowed as this object's lifetime is managed by Key Vault.`,
+    `${kind}ManagedByKeyVault`,
+  );
+
+/** A certificate's name is taken by a secret or key that does not belong to a certificate. */
+export const certificateNameTaken = (name: string, kind: "secret" | "key"): KeyVaultError =>
+  new KeyVaultError(
+    409,
+    "Conflict",
+    `There was a conflict while creating certificate ${name}: a ${kind} with this name already exists and is not managed by a certificate. Delete and purge it, or use another name.`,
+  );
+
 /** What a Standard vault answers for RSA-HSM, EC-HSM and `Hsm: true` (the CLI shows it). */
 export const hardwareKeyNotAllowed = (): KeyVaultError =>
   new KeyVaultError(
@@ -76,7 +117,7 @@ export const hardwareKeyNotAllowed = (): KeyVaultError =>
 
 export const deletedButRecoverable = (
   name: string,
-  kind: "Secret" | "Key" = "Secret",
+  kind: "Secret" | "Key" | "Certificate" = "Secret",
 ): KeyVaultError =>
   new KeyVaultError(
     409,

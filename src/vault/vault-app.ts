@@ -14,7 +14,8 @@ import { RouteTable } from "./routes/route-table.js";
 import { registerKeyRoutes } from "./routes/key-routes.js";
 import { registerSecretRoutes } from "./routes/secret-routes.js";
 import type { RecoveryPolicy } from "./routes/secret-wire.js";
-import type { KeyStore, SecretStore } from "./store/index.js";
+import type { CertificateStore, KeyStore, SecretStore } from "./store/index.js";
+import { registerCertificateRoutes } from "./routes/certificate-routes.js";
 import type { SlidingWindowLimiter } from "./throttle.js";
 import type { EventGridPublisher } from "../eventgrid/publisher/index.js";
 import { registerEventSubscriptionRoutes } from "./routes/event-subscription-routes.js";
@@ -28,6 +29,8 @@ import { registerEventSubscriptionRoutes } from "./routes/event-subscription-rou
 export interface VaultAppOptions {
   store: SecretStore;
   keys: KeyStore;
+  /** Without it the certificates routes are absent. */
+  certificates?: CertificateStore | undefined;
   backupKey: Buffer;
   auth: Omit<ChallengeOptions, "issuer"> & { issuer: ChallengeOptions["issuer"] };
   recovery: RecoveryPolicy;
@@ -146,6 +149,9 @@ export function createVaultApp(options: VaultAppOptions): FastifyInstance {
 
   registerSecretRoutes(route, options);
   registerKeyRoutes(route, options);
+  if (options.certificates) {
+    registerCertificateRoutes(route, { ...options, certificates: options.certificates });
+  }
   registerTokenRoutes(route, options.auth.issuer);
   if (options.eventGrid) registerEventSubscriptionRoutes(route, options.eventGrid);
   route(

@@ -186,7 +186,7 @@ test("bodies that are not JSON are 415", async () => {
 });
 
 test("unknown routes are 404, known paths with another method 405 with Allow", async () => {
-  for (const path of ["/nothing", "/secrets/a/b/c", "/certificates/c", "/"]) {
+  for (const path of ["/nothing", "/secrets/a/b/c", "/certificates/c/a/b", "/"]) {
     await refused({ path: `${path}${Q}` }, 404, "NotFound");
   }
   const post = await refused(

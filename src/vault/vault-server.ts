@@ -6,7 +6,7 @@ import type { JWK } from "jose";
 import { pino, type Logger } from "pino";
 import { TokenIssuer, newSigningKey, type AuthMode } from "./auth/index.js";
 import { VaultMetrics } from "./metrics.js";
-import { KeyStore, metaValue, openDatabase, SecretStore } from "./store/index.js";
+import { CertificateStore, KeyStore, metaValue, openDatabase, SecretStore } from "./store/index.js";
 import { SlidingWindowLimiter } from "./throttle.js";
 import { loadOrCreateTls } from "./tls/index.js";
 import { createVaultApp } from "./vault-app.js";
@@ -65,6 +65,7 @@ export interface RunningVault {
   vaultName: string;
   store: SecretStore;
   keys: KeyStore;
+  certificates: CertificateStore;
   eventGrid: EventGridPublisher;
   app: FastifyInstance;
   close(): Promise<void>;
@@ -100,6 +101,12 @@ export async function startVault(options: VaultServerOptions): Promise<RunningVa
   });
   const store = new SecretStore(db, { now, retentionDays: options.retentionDays });
   const keys = new KeyStore(db, { now, retentionDays: options.retentionDays });
+  const certificates = new CertificateStore(db, {
+    now,
+    retentionDays: options.retentionDays,
+    keys,
+    secrets: store,
+  });
   const vaultName = options.vaultName ?? DEFAULT_VAULT_NAME;
   let baseUrl = "";
   const eventSettings = options.eventGrid ?? {};
@@ -119,7 +126,11 @@ export async function startVault(options: VaultServerOptions): Promise<RunningVa
       handshakeTimeoutMs: eventSettings.handshakeTimeoutMs,
     }),
   });
-  const collection: Record<ExpiryObjectType, string> = { Secret: "secrets", Key: "keys" };
+  const collection: Record<ExpiryObjectType, string> = {
+    Secret: "secrets",
+    Key: "keys",
+    Certificate: "certificates",
+  };
   const eventData = (objectType: ExpiryObjectType, v: ExpiringVersion): KeyVaultEventData => ({
     Id: `${baseUrl}/${collection[objectType]}/${v.name}/${v.version}`,
     VaultName: vaultName,
@@ -134,6 +145,10 @@ export async function startVault(options: VaultServerOptions): Promise<RunningVa
     sources: [
       { objectType: "Secret", listExpiring: (until) => store.listExpiringSecrets(until) },
       { objectType: "Key", listExpiring: (until) => keys.listExpiringKeys(until) },
+      {
+        objectType: "Certificate",
+        listExpiring: (until) => certificates.listExpiringCertificates(until),
+      },
     ],
     now,
     logger,
@@ -153,10 +168,19 @@ export async function startVault(options: VaultServerOptions): Promise<RunningVa
     eventGrid.publish("Microsoft.KeyVault.KeyNewVersionCreated", eventData("Key", version));
     if (version.exp !== undefined) setImmediate(() => expiry.scan());
   });
+  // After the managed key's and secret's own events, as Key Vault raises all three.
+  certificates.onNewVersion((version) => {
+    eventGrid.publish(
+      "Microsoft.KeyVault.CertificateNewVersionCreated",
+      eventData("Certificate", version),
+    );
+    if (version.exp !== undefined) setImmediate(() => expiry.scan());
+  });
   const issuer = new TokenIssuer({ tenantId, signingKey: key, now });
   const app = createVaultApp({
     store,
     keys,
+    certificates,
     backupKey,
     auth: { mode: options.auth, tenantId, resource: options.challengeResource, issuer },
     recovery: { retentionDays: options.retentionDays, purgeProtection: options.purgeProtection },
@@ -201,6 +225,7 @@ export async function startVault(options: VaultServerOptions): Promise<RunningVa
     vaultName,
     store,
     keys,
+    certificates,
     eventGrid,
     app,
     async close() {

@@ -6,6 +6,7 @@ import {
   hardwareKeyNotAllowed,
   keyDisabled,
   keyNotFound,
+  managedByKeyVault,
   purgeProtected,
 } from "../key-vault-error.js";
 import {
@@ -97,6 +98,7 @@ export function registerKeyRoutes(route: RouteRegistrar, options: KeyRoutesOptio
     const spec = createSpec(kty, body.key_size, body.crv);
     refuseExportable(body.attributes?.exportable, body.release_policy);
     if (keys.state(name) === "deleted") throw deletedButRecoverable(name, "Key");
+    if (keys.getKey(name)?.managed === true) throw managedByKeyVault("create", "Key");
     const privateKey = await generateKey(spec);
     const created = keys.addVersion(name, {
       privateKey,
@@ -118,6 +120,7 @@ export function registerKeyRoutes(route: RouteRegistrar, options: KeyRoutesOptio
     if ("refused" in privateKey)
       throw badParameter(`Invalid key to import: ${privateKey.refused}.`);
     if (keys.state(name) === "deleted") throw deletedButRecoverable(name, "Key");
+    if (keys.getKey(name)?.managed === true) throw managedByKeyVault("import", "Key");
     const created = keys.addVersion(name, {
       privateKey,
       keyOps: body.key.key_ops ?? DEFAULT_KEY_OPS[kty],
@@ -182,6 +185,7 @@ export function registerKeyRoutes(route: RouteRegistrar, options: KeyRoutesOptio
 
   route("DELETE", "/keys/:name", "DeleteKey", (request) => {
     const name = checkedName(request);
+    if (keys.getKey(name)?.managed === true) throw managedByKeyVault("delete", "Key");
     const deleted = keys.deleteKey(name);
     if (!deleted) throw keyNotFound(name);
     return deletedKeyBundle(originOf(request), deleted, recovery);
@@ -208,12 +212,16 @@ export function registerKeyRoutes(route: RouteRegistrar, options: KeyRoutesOptio
   route("DELETE", "/deletedkeys/:name", "PurgeDeletedKey", (request, reply) => {
     const name = checkedName(request);
     if (recovery.purgeProtection) throw purgeProtected();
+    if (keys.getDeletedKey(name)?.latest.managed === true) throw managedByKeyVault("purge", "Key");
     if (!keys.purgeDeletedKey(name)) throw deletedKeyNotFound(name);
     return reply.code(204).send();
   });
 
   route("POST", "/deletedkeys/:name/recover", "RecoverDeletedKey", (request) => {
     const name = checkedName(request);
+    if (keys.getDeletedKey(name)?.latest.managed === true) {
+      throw managedByKeyVault("recover", "Key");
+    }
     const recovered = keys.recoverDeletedKey(name);
     if (!recovered) throw deletedKeyNotFound(name);
     return keyBundle(originOf(request), recovered, recovery);

@@ -5,6 +5,7 @@ import {
   deletedButRecoverable,
   deletedSecretNotFound,
   invalidName,
+  managedByKeyVault,
   purgeProtected,
   secretAlreadyExists,
   secretDisabled,
@@ -80,6 +81,7 @@ export function registerSecretRoutes(route: RouteRegistrar, options: SecretRoute
     const name = checkedName(request);
     const body = parseBody(setSecretBody, request.body);
     if (store.state(name) === "deleted") throw deletedButRecoverable(name);
+    if (store.getSecret(name)?.managed === true) throw managedByKeyVault("set", "Secret");
     const created = store.setSecret(name, body);
     return secretBundle(originOf(request), created, recovery, true);
   });
@@ -135,6 +137,7 @@ export function registerSecretRoutes(route: RouteRegistrar, options: SecretRoute
 
   route("DELETE", "/secrets/:name", "DeleteSecret", (request) => {
     const name = checkedName(request);
+    if (store.getSecret(name)?.managed === true) throw managedByKeyVault("delete", "Secret");
     const deleted = store.deleteSecret(name);
     if (!deleted) throw secretNotFound(name);
     return deletedSecretBundle(originOf(request), deleted, recovery);
@@ -161,12 +164,18 @@ export function registerSecretRoutes(route: RouteRegistrar, options: SecretRoute
   route("DELETE", "/deletedsecrets/:name", "PurgeDeletedSecret", (request, reply) => {
     const name = checkedName(request);
     if (recovery.purgeProtection) throw purgeProtected();
+    if (store.getDeletedSecret(name)?.latest.managed === true) {
+      throw managedByKeyVault("purge", "Secret");
+    }
     if (!store.purgeDeletedSecret(name)) throw deletedSecretNotFound(name);
     return reply.code(204).send();
   });
 
   route("POST", "/deletedsecrets/:name/recover", "RecoverDeletedSecret", (request) => {
     const name = checkedName(request);
+    if (store.getDeletedSecret(name)?.latest.managed === true) {
+      throw managedByKeyVault("recover", "Secret");
+    }
     const recovered = store.recoverDeletedSecret(name);
     if (!recovered) throw deletedSecretNotFound(name);
     return secretBundle(originOf(request), recovered, recovery, false);

@@ -76,6 +76,33 @@ const MIGRATIONS: readonly string[] = [
      UNIQUE (name_key, version)
    );
    CREATE INDEX key_versions_by_name ON key_versions (name_key, seq);`,
+  // Certificates: each version has a managed key and a managed secret of the same name and
+  // version (in the tables above). The policy is per certificate, kept as its wire JSON.
+  `CREATE TABLE certificates (
+     name_key TEXT PRIMARY KEY,
+     name TEXT NOT NULL,
+     policy TEXT NOT NULL,                 -- JSON: key_props, secret_props, x509_props, …
+     policy_created INTEGER NOT NULL,
+     policy_updated INTEGER NOT NULL,
+     operation TEXT,                       -- JSON: the last create operation, for /pending
+     deleted_date INTEGER,
+     scheduled_purge_date INTEGER
+   );
+   CREATE TABLE certificate_versions (
+     seq INTEGER PRIMARY KEY AUTOINCREMENT,
+     name_key TEXT NOT NULL REFERENCES certificates(name_key) ON DELETE CASCADE,
+     version TEXT NOT NULL,
+     x5t TEXT NOT NULL,                    -- base64url SHA-1 of the DER
+     cer BLOB NOT NULL,                    -- the leaf certificate, DER
+     tags TEXT NOT NULL,
+     enabled INTEGER NOT NULL,
+     nbf INTEGER,
+     exp INTEGER,
+     created INTEGER NOT NULL,
+     updated INTEGER NOT NULL,
+     UNIQUE (name_key, version)
+   );
+   CREATE INDEX certificate_versions_by_name ON certificate_versions (name_key, seq);`,
 ];
 
 function migrate(db: Database.Database): void {

@@ -21,3 +21,14 @@ export type {
   UpdateKeyInput,
 } from "./key-store.js";
 export { openBackup, sealBackup } from "./backup-codec.js";
+export { CertificateStore } from "./certificate-store.js";
+export type {
+  CertificateAttributesInput,
+  CertificatePolicyRecord,
+  CertificateStoreOptions,
+  CertificateVersion,
+  DeletedCertificate,
+  NewCertificateInput,
+  NewCertificateVersionListener,
+  StoredPolicy,
+} from "./certificate-store.js";

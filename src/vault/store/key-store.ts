@@ -31,6 +31,8 @@ export interface NewKeyInput {
   attributes?: KeyAttributesInput | undefined;
   /** True for the key behind a certificate. */
   managed?: boolean | undefined;
+  /** The version id; a certificate's key shares its certificate's. */
+  version?: string | undefined;
 }
 
 export interface UpdateKeyInput {
@@ -199,7 +201,7 @@ export class KeyStore {
   addVersion(name: string, input: NewKeyInput): KeyVersion | undefined {
     const now = this.#options.now();
     const key = nameKey(name);
-    const version = newVersionId();
+    const version = input.version ?? newVersionId();
     return this.#db.transaction(() => {
       const state = this.state(name);
       if (state === "deleted") return undefined;

@@ -22,6 +22,8 @@ export interface SetSecretInput {
   attributes?: SecretAttributesInput | undefined;
   kid?: string | undefined;
   managed?: boolean | undefined;
+  /** The version id; a certificate's secret shares its certificate's. */
+  version?: string | undefined;
 }
 
 export interface UpdateSecretInput {
@@ -192,7 +194,7 @@ export class SecretStore {
   setSecret(name: string, input: SetSecretInput): SecretVersion {
     const now = this.#options.now();
     const key = nameKey(name);
-    const version = newVersionId();
+    const version = input.version ?? newVersionId();
     return this.#db.transaction(() => {
       if (!this.#sql.secret.get(key)) this.#sql.insertSecret.run(key, name);
       this.#sql.insertVersion.run({

@@ -2,6 +2,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TokenCredential } from "@azure/core-auth";
+import { CertificateClient, type CertificateClientOptions } from "@azure/keyvault-certificates";
 import { KeyClient, type KeyClientOptions } from "@azure/keyvault-keys";
 import { SecretClient, type SecretClientOptions } from "@azure/keyvault-secrets";
 import { pino } from "pino";
@@ -15,6 +16,10 @@ export interface VaultFixture {
   client(options?: SecretClientOptions & { credential?: TokenCredential }): SecretClient;
   /** The official `@azure/keyvault-keys` client, set up like `client()`. */
   keyClient(options?: KeyClientOptions & { credential?: TokenCredential }): KeyClient;
+  /** The official `@azure/keyvault-certificates` client, set up like `client()`. */
+  certificateClient(
+    options?: CertificateClientOptions & { credential?: TokenCredential },
+  ): CertificateClient;
   restart(): Promise<void>;
   close(): Promise<void>;
 }
@@ -57,6 +62,13 @@ export async function startVaultFixture(
       }),
     keyClient: ({ credential, ...clientOptions } = {}) =>
       new KeyClient(vault.url, credential ?? anyTokenCredential, {
+        disableChallengeResourceVerification: true,
+        tlsOptions: { ca },
+        retryOptions: { maxRetryDelayInMs: 2_000 },
+        ...clientOptions,
+      }),
+    certificateClient: ({ credential, ...clientOptions } = {}) =>
+      new CertificateClient(vault.url, credential ?? anyTokenCredential, {
         disableChallengeResourceVerification: true,
         tlsOptions: { ca },
         retryOptions: { maxRetryDelayInMs: 2_000 },
