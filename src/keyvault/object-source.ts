@@ -17,6 +17,11 @@ export interface SecretVersionProperties {
 export interface FetchedSecret extends SecretVersionProperties {
   readonly value: SecretValue;
   readonly contentType?: string;
+  /**
+   * The `kid` Key Vault returns for the managed secret behind a certificate: such a secret is
+   * written as the certificate bundle (PEM or PFX) the CSI provider writes, not as plain text.
+   */
+  readonly certificateKeyId?: string;
 }
 
 /** One entry of a vault's listing: the latest version's times, per name. */

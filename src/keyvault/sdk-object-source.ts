@@ -51,11 +51,12 @@ export class SdkObjectSource implements ObjectSource {
     );
     const properties = toVersionProperties(secret.properties);
     if (properties === undefined) throw new Error(`Key Vault returned ${name} without a version`);
-    const { contentType } = secret.properties;
+    const { contentType, certificateKeyId } = secret.properties;
     return {
       ...properties,
       value: new SecretValue(secret.value ?? ""),
       ...(contentType === undefined ? {} : { contentType }),
+      ...(certificateKeyId === undefined ? {} : { certificateKeyId }),
     };
   }
 

@@ -1,6 +1,6 @@
 import type { FetchedSecret, ObjectSource } from "../keyvault/index.js";
 import type { PayloadFile } from "../mount/index.js";
-import { renderSecret } from "../render/index.js";
+import { renderCertificateSecret, renderSecret } from "../render/index.js";
 import type { SecretProviderClass, SpcObject } from "../spc/index.js";
 import { selectHistory } from "./desired-versions.js";
 import type { SecretReader } from "./secret-reader.js";
@@ -19,7 +19,13 @@ export function objectFiles(
   return secrets.map((secret, n) => [
     object.versionHistory > 1 ? `${object.fileName}/${n}` : object.fileName,
     {
-      data: renderSecret(object.objectName, secret.value.reveal(), object.encoding),
+      data:
+        secret.certificateKeyId === undefined
+          ? renderSecret(object.objectName, secret.value.reveal(), object.encoding)
+          : // A certificate's secret: the key and chain as PEM, or the PFX (objectFormat).
+            renderCertificateSecret(secret.value.reveal(), secret.contentType, object.format, {
+              encoding: object.encoding,
+            }),
       mode: object.fileMode,
     },
   ]);
