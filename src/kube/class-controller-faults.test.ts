@@ -8,11 +8,11 @@ import {
 } from "@kubernetes/client-node";
 import { pino } from "pino";
 import { waitUntil } from "../eventgrid/publisher/test-support/management.js";
-import { createVaultClients, SdkObjectSource, type ObjectSource } from "../keyvault/index.js";
 import { startVaultFixture, type VaultFixture } from "../vault/test-support/vault-fixture.js";
 import { ClassController, SPC_GROUP, SPC_PLURAL, SPC_VERSION } from "./class-controller.js";
 import { readClassStatus } from "./class-status.js";
 import { startFakeApiServer, type FakeApiServer } from "./test-support/fake-api-server.js";
+import { localVaultSource } from "./test-support/local-vault-source.js";
 
 /**
  * When the API server or Key Vault fails, the controller keeps what it has, says so on the class
@@ -36,21 +36,7 @@ before(async () => {
   kubeconfig.loadFromString(api.kubeconfig);
   core = kubeconfig.makeApiClient(CoreV1Api);
   custom = kubeconfig.makeApiClient(CustomObjectsApi);
-  const inner = new SdkObjectSource({
-    clientFor: createVaultClients({
-      endpoints: new Map([["demo", vault.vault.url]]),
-      ca: vault.ca,
-      classes: [],
-    }),
-  });
-  const down = () => Promise.reject(new Error("connect ECONNREFUSED demo.vault.azure.net"));
-  const source: ObjectSource = {
-    getSecret: (v, n, version, signal) =>
-      vaultDown ? down() : inner.getSecret(v, n, version, signal),
-    listSecrets: (v, signal) => (vaultDown ? down() : inner.listSecrets(v, signal)),
-    listSecretVersions: (v, n, signal) =>
-      vaultDown ? down() : inner.listSecretVersions(v, n, signal),
-  };
+  const source = localVaultSource(vault, { down: () => vaultDown });
   controller = new ClassController({
     kubeconfig,
     source,

@@ -8,11 +8,11 @@ import {
 } from "@kubernetes/client-node";
 import { pino } from "pino";
 import { waitUntil } from "../eventgrid/publisher/test-support/management.js";
-import { createVaultClients, SdkObjectSource, type ObjectSource } from "../keyvault/index.js";
 import { startVaultFixture, type VaultFixture } from "../vault/test-support/vault-fixture.js";
 import { ClassController, SPC_GROUP, SPC_PLURAL, SPC_VERSION } from "./class-controller.js";
 import { readClassStatus } from "./class-status.js";
 import { startFakeApiServer, type FakeApiServer } from "./test-support/fake-api-server.js";
+import { localVaultSource } from "./test-support/local-vault-source.js";
 
 /**
  * 1,000 classes in 10 namespaces share four Key Vault objects (each class uses two). The whole
@@ -42,21 +42,7 @@ before(async () => {
   kubeconfig.loadFromString(api.kubeconfig);
   core = kubeconfig.makeApiClient(CoreV1Api);
   custom = kubeconfig.makeApiClient(CustomObjectsApi);
-  const inner = new SdkObjectSource({
-    clientFor: createVaultClients({
-      endpoints: new Map([["demo", vault.vault.url]]),
-      ca: vault.ca,
-      classes: [],
-    }),
-  });
-  const counted: ObjectSource = {
-    getSecret: (v, name, version, signal) => {
-      reads.push(`${name}@${version ?? "latest"}`);
-      return inner.getSecret(v, name, version, signal);
-    },
-    listSecrets: (v, signal) => inner.listSecrets(v, signal),
-    listSecretVersions: (v, name, signal) => inner.listSecretVersions(v, name, signal),
-  };
+  const counted = localVaultSource(vault, { reads });
   controller = new ClassController({
     kubeconfig,
     source: counted,

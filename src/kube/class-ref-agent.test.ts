@@ -8,11 +8,12 @@ import { pino } from "pino";
 import { runAgent } from "../cli/agent-command.js";
 import { ConfigError } from "../config/index.js";
 import { waitUntil } from "../eventgrid/publisher/test-support/management.js";
-import { createVaultClients, SdkObjectSource, type ObjectSource } from "../keyvault/index.js";
+import type { ObjectSource } from "../keyvault/index.js";
 import { startVaultFixture, type VaultFixture } from "../vault/test-support/vault-fixture.js";
 import { ClassController, SPC_GROUP, SPC_PLURAL, SPC_VERSION } from "./class-controller.js";
 import { ClassRefError, startClassRefAgent } from "./class-ref-agent.js";
 import { startFakeApiServer, type FakeApiServer } from "./test-support/fake-api-server.js";
+import { localVaultSource } from "./test-support/local-vault-source.js";
 
 /**
  * An agent in a pod follows its class through the API: the controller reads Key Vault for the
@@ -31,29 +32,8 @@ let clock = 0;
 const agentCalls: string[] = [];
 const logLines: string[] = [];
 
-function vaultSource(calls?: string[]): ObjectSource {
-  const inner = new SdkObjectSource({
-    clientFor: createVaultClients({
-      endpoints: new Map([["demo", vault.vault.url]]),
-      ca: vault.ca,
-      classes: [],
-    }),
-  });
-  return {
-    getSecret: (v, n, version, signal) => {
-      calls?.push(`get ${n}@${version ?? "latest"}`);
-      return inner.getSecret(v, n, version, signal);
-    },
-    listSecrets: (v, signal) => {
-      calls?.push(`list ${v}`);
-      return inner.listSecrets(v, signal);
-    },
-    listSecretVersions: (v, n, signal) => {
-      calls?.push(`versions ${n}`);
-      return inner.listSecretVersions(v, n, signal);
-    },
-  };
-}
+const vaultSource = (calls?: string[]): ObjectSource =>
+  localVaultSource(vault, calls === undefined ? {} : { calls });
 
 before(async () => {
   vault = await startVaultFixture({ now: () => Math.floor(Date.now() / 1000) + clock });

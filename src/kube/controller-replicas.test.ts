@@ -6,13 +6,13 @@ import type { FastifyInstance } from "fastify";
 import { pino } from "pino";
 import { waitUntil } from "../eventgrid/publisher/test-support/management.js";
 import { EVENT_GRID_HEADERS, eventGridEvent } from "../eventgrid/receiver/test-support/payloads.js";
-import { createVaultClients, SdkObjectSource, type ObjectSource } from "../keyvault/index.js";
 import { startVaultFixture, type VaultFixture } from "../vault/test-support/vault-fixture.js";
 import { ClassController, SPC_GROUP, SPC_PLURAL, SPC_VERSION } from "./class-controller.js";
 import { ControllerMetrics } from "./controller-metrics.js";
 import { startControllerServer } from "./controller-server.js";
 import { LeaderElector } from "./leader-election.js";
 import { startFakeApiServer, type FakeApiServer } from "./test-support/fake-api-server.js";
+import { localVaultSource } from "./test-support/local-vault-source.js";
 
 /**
  * Two controller replicas behind one (imagined) Service, as `kvsync controller` runs them: each
@@ -59,21 +59,7 @@ async function startReplica(name: string): Promise<Replica> {
   const kubeconfig = new KubeConfig();
   kubeconfig.loadFromString(api.kubeconfig);
   const reads: string[] = [];
-  const inner = new SdkObjectSource({
-    clientFor: createVaultClients({
-      endpoints: new Map([["demo", vault.vault.url]]),
-      ca: vault.ca,
-      classes: [],
-    }),
-  });
-  const source: ObjectSource = {
-    getSecret: (v, n, version, signal) => {
-      reads.push(`${n}@${version ?? "latest"}`);
-      return inner.getSecret(v, n, version, signal);
-    },
-    listSecrets: (v, signal) => inner.listSecrets(v, signal),
-    listSecretVersions: (v, n, signal) => inner.listSecretVersions(v, n, signal),
-  };
+  const source = localVaultSource(vault, { reads });
   const logger = pino({ level: "silent" });
   // The elector needs the webhook's address, the webhook needs the elector: a late binding.
   const holder: { elector?: LeaderElector } = {};
