@@ -1,5 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { ObjectVersion } from "../sync/index.js";
+import { keyVaultRequestCounter } from "../keyvault/keyvault-metrics.js";
 
 /**
  * The agent's Prometheus metrics, in a registry of its own. Labels are operations, statuses,
@@ -7,12 +8,7 @@ import type { ObjectVersion } from "../sync/index.js";
  */
 export class AgentMetrics {
   readonly registry = new Registry();
-  readonly keyVaultRequests = new Counter({
-    name: "kvsync_keyvault_requests_total",
-    help: "Key Vault calls (each attempt) by operation, as the SDK names it, and HTTP status.",
-    labelNames: ["operation", "status"] as const,
-    registers: [this.registry],
-  });
+  readonly keyVaultRequests = keyVaultRequestCounter(this.registry);
   readonly syncs = new Counter({
     name: "kvsync_syncs_total",
     help: "Target syncs by first trigger (start, push, poll, manual) and result.",

@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Registry } from "prom-client";
+import { keyVaultRequestCounter } from "../keyvault/keyvault-metrics.js";
 
 /** The controller's Prometheus metrics. Labels are results and operations, never a value. */
 export class ControllerMetrics {
@@ -19,12 +20,7 @@ export class ControllerMetrics {
     help: "1 while this replica holds the leader Lease.",
     registers: [this.registry],
   });
-  readonly keyVaultRequests = new Counter({
-    name: "kvsync_keyvault_requests_total",
-    help: "Key Vault calls (each attempt) by operation, as the SDK names it, and HTTP status.",
-    labelNames: ["operation", "status"] as const,
-    registers: [this.registry],
-  });
+  readonly keyVaultRequests = keyVaultRequestCounter(this.registry);
   readonly forwarded = new Counter({
     name: "kvsync_controller_forwarded_deliveries_total",
     help: "Event Grid deliveries a follower handed to the leader, by the leader's HTTP status.",
