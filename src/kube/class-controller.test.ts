@@ -11,12 +11,12 @@ import {
 } from "@kubernetes/client-node";
 import { pino } from "pino";
 import { waitUntil } from "../eventgrid/publisher/test-support/management.js";
-import { createVaultClients, SdkObjectSource } from "../keyvault/index.js";
 import { startVaultFixture, type VaultFixture } from "../vault/test-support/vault-fixture.js";
 import { readClassStatus, type ClassStatus } from "./class-status.js";
 import { ClassController, SPC_GROUP, SPC_PLURAL, SPC_VERSION } from "./class-controller.js";
 import { RESTART_ON_CHANGE, RESTARTED_AT } from "./rollout-restart.js";
 import { startFakeApiServer, type FakeApiServer } from "./test-support/fake-api-server.js";
+import { localVaultSource } from "./test-support/local-vault-source.js";
 
 /**
  * The controller against the fake API server (through a kubeconfig, as in a cluster) and the
@@ -43,13 +43,7 @@ before(async () => {
   apps = kubeconfig.makeApiClient(AppsV1Api);
   controller = new ClassController({
     kubeconfig,
-    source: new SdkObjectSource({
-      clientFor: createVaultClients({
-        endpoints: new Map([["demo", vault.vault.url]]),
-        ca: vault.ca,
-        classes: [],
-      }),
-    }),
+    source: localVaultSource(vault),
     logger: pino({ level: "debug" }, { write: (line: string) => logLines.push(line) }),
   });
   await controller.start();

@@ -1,12 +1,13 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { CoreV1Api, KubeConfig } from "@kubernetes/client-node";
-import { createVaultClients, SdkObjectSource, type ObjectSource } from "../keyvault/index.js";
+import type { ObjectSource } from "../keyvault/index.js";
 import { parseSecretProviderClass } from "../spc/index.js";
 import { SecretReader } from "../sync/index.js";
 import { startVaultFixture, type VaultFixture } from "../vault/test-support/vault-fixture.js";
 import { syncClassSecrets } from "./class-secrets.js";
 import { startFakeApiServer, type FakeApiServer } from "./test-support/fake-api-server.js";
+import { localVaultSource } from "./test-support/local-vault-source.js";
 
 /**
  * The local vault and the fake API server together: a class's Secrets exist with no pod, follow
@@ -26,21 +27,7 @@ before(async () => {
   const config = new KubeConfig();
   config.loadFromString(api.kubeconfig);
   core = config.makeApiClient(CoreV1Api);
-  const inner = new SdkObjectSource({
-    clientFor: createVaultClients({
-      endpoints: new Map([["demo", vault.vault.url]]),
-      ca: vault.ca,
-      classes: [],
-    }),
-  });
-  source = {
-    getSecret: (v, name, version, signal) => {
-      gets.push(`${name}@${version ?? "latest"}`);
-      return inner.getSecret(v, name, version, signal);
-    },
-    listSecrets: (v, signal) => inner.listSecrets(v, signal),
-    listSecretVersions: (v, name, signal) => inner.listSecretVersions(v, name, signal),
-  };
+  source = localVaultSource(vault, { reads: gets });
 });
 after(async () => {
   await api.close();
