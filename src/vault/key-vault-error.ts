@@ -30,62 +30,49 @@ export class KeyVaultError extends Error {
 const HELP =
   "For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125182";
 
-export const secretNotFound = (nameOrId: string): KeyVaultError =>
-  new KeyVaultError(
-    404,
-    "SecretNotFound",
-    `A secret with (name/id) ${nameOrId} was not found in this key vault. If you recently deleted this secret you may be able to recover it using the correct recovery command. ${HELP}`,
-  );
+type ObjectKind = "Secret" | "Key" | "Certificate";
 
-export const deletedSecretNotFound = (name: string): KeyVaultError =>
-  new KeyVaultError(404, "SecretNotFound", `Deleted Secret not found: ${name}`);
+// Key Vault words these errors the same way for every kind of object, so one template each keeps
+// the nine in step.
 
-export const secretDisabled = (): KeyVaultError =>
-  new KeyVaultError(
-    403,
-    "Forbidden",
-    "Operation get is not allowed on a disabled secret.",
-    "SecretDisabled",
-  );
+const notFound =
+  (kind: ObjectKind) =>
+  (nameOrId: string): KeyVaultError => {
+    const noun = kind.toLowerCase();
+    return new KeyVaultError(
+      404,
+      `${kind}NotFound`,
+      `A ${noun} with (name/id) ${nameOrId} was not found in this key vault. If you recently deleted this ${noun} you may be able to recover it using the correct recovery command. ${HELP}`,
+    );
+  };
 
-export const keyNotFound = (nameOrId: string): KeyVaultError =>
-  new KeyVaultError(
-    404,
-    "KeyNotFound",
-    `A key with (name/id) ${nameOrId} was not found in this key vault. If you recently deleted this key you may be able to recover it using the correct recovery command. ${HELP}`,
-  );
+const deletedNotFound =
+  (kind: ObjectKind) =>
+  (name: string): KeyVaultError =>
+    new KeyVaultError(404, `${kind}NotFound`, `Deleted ${kind} not found: ${name}`);
 
-export const deletedKeyNotFound = (name: string): KeyVaultError =>
-  new KeyVaultError(404, "KeyNotFound", `Deleted Key not found: ${name}`);
-
-export const keyDisabled = (): KeyVaultError =>
+const disabled = (kind: ObjectKind) => (): KeyVaultError =>
   new KeyVaultError(
     403,
     "Forbidden",
-    "Operation get is not allowed on a disabled key.",
-    "KeyDisabled",
+    `Operation get is not allowed on a disabled ${kind.toLowerCase()}.`,
+    `${kind}Disabled`,
   );
 
-export const certificateNotFound = (nameOrId: string): KeyVaultError =>
-  new KeyVaultError(
-    404,
-    "CertificateNotFound",
-    `A certificate with (name/id) ${nameOrId} was not found in this key vault. If you recently deleted this certificate you may be able to recover it using the correct recovery command. ${HELP}`,
-  );
+export const secretNotFound = notFound("Secret");
+export const deletedSecretNotFound = deletedNotFound("Secret");
+export const secretDisabled = disabled("Secret");
 
-export const deletedCertificateNotFound = (name: string): KeyVaultError =>
-  new KeyVaultError(404, "CertificateNotFound", `Deleted Certificate not found: ${name}`);
+export const keyNotFound = notFound("Key");
+export const deletedKeyNotFound = deletedNotFound("Key");
+export const keyDisabled = disabled("Key");
+
+export const certificateNotFound = notFound("Certificate");
+export const deletedCertificateNotFound = deletedNotFound("Certificate");
+export const certificateDisabled = disabled("Certificate");
 
 export const pendingCertificateNotFound = (name: string): KeyVaultError =>
   new KeyVaultError(404, "PendingCertificateNotFound", `Pending certificate not found: ${name}`);
-
-export const certificateDisabled = (): KeyVaultError =>
-  new KeyVaultError(
-    403,
-    "Forbidden",
-    "Operation get is not allowed on a disabled certificate.",
-    "CertificateDisabled",
-  );
 
 /**
  * What Key Vault answers when a secret or key behind a certificate is set, created, imported
@@ -115,10 +102,7 @@ export const hardwareKeyNotAllowed = (): KeyVaultError =>
     "Hardware key operation not allowed on standard vault. The local vault is a Standard vault: use RSA or EC.",
   );
 
-export const deletedButRecoverable = (
-  name: string,
-  kind: "Secret" | "Key" | "Certificate" = "Secret",
-): KeyVaultError =>
+export const deletedButRecoverable = (name: string, kind: ObjectKind = "Secret"): KeyVaultError =>
   new KeyVaultError(
     409,
     "Conflict",

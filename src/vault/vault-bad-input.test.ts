@@ -1,8 +1,12 @@
 import assert from "node:assert/strict";
-import { Writable } from "node:stream";
 import { after, before, test } from "node:test";
 import type { SecretClient } from "@azure/keyvault-secrets";
-import { pino } from "pino";
+import {
+  assertRefused,
+  describeRequest as describe,
+  loggerInto,
+  randomPicker,
+} from "./test-support/bad-input.js";
 import {
   keyVaultErrorCode,
   rawRequest,
@@ -29,13 +33,7 @@ const values = new TestValues();
 const log: string[] = [];
 
 before(async () => {
-  const logStream = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      log.push(chunk.toString("utf8"));
-      done();
-    },
-  });
-  fixture = await startVaultFixture({ logger: pino({ level: "info" }, logStream) });
+  fixture = await startVaultFixture({ logger: loggerInto(log) });
   client = fixture.client();
   version =
     (await client.setSecret("bi-existing", values.next("existing"))).properties.version ?? "";
@@ -45,18 +43,8 @@ after(async () => {
   await fixture.close();
 });
 
-const describe = (request: RawRequest): string =>
-  `${request.method ?? "GET"} ${request.path.slice(0, 80)}`;
-
-/** The request must be refused with this status (and code, if given) in Key Vault's shape. */
-async function refused(request: RawRequest, status: number, code?: string): Promise<RawResponse> {
-  const response = await rawRequest(fixture, request);
-  assert.equal(response.status, status, describe(request));
-  const actualCode = keyVaultErrorCode(response);
-  if (code !== undefined) assert.equal(actualCode, code, describe(request));
-  assert.equal(response.headers["content-type"], "application/json; charset=utf-8");
-  return response;
-}
+const refused = (request: RawRequest, status: number, code?: string): Promise<RawResponse> =>
+  assertRefused(fixture, request, status, code);
 
 /** The vault still answers the SDK and still has the value it had. */
 async function stillServing(): Promise<void> {
@@ -243,11 +231,7 @@ test("URLs the router itself refuses still get Key Vault's error shape", async (
 // ---- property-style: random requests never make a 5xx or stop the vault ----------------------
 
 function randomRequest(random: () => number, fuzzVersion: string): RawRequest {
-  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
-  const junk = (n: number): string =>
-    Array.from({ length: Math.floor(random() * n) }, () =>
-      String.fromCharCode(32 + Math.floor(random() * 95)),
-    ).join("");
+  const { pick, junk } = randomPicker(random);
   const name = pick([
     "bi-fuzz",
     "BI-FUZZ",

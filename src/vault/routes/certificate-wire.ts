@@ -9,9 +9,10 @@ import type {
   StoredPolicy,
 } from "../store/index.js";
 import {
+  deletedFields,
   epochSeconds,
-  recoveryAttributes,
   tagsSchema,
+  versionAttributes,
   type RecoveryPolicy,
 } from "./object-wire.js";
 
@@ -23,17 +24,6 @@ import {
 
 const certificateUrl = (origin: string, name: string, version?: string): string =>
   `${origin}/certificates/${name}${version === undefined ? "" : `/${version}`}`;
-
-function attributes(v: CertificateVersion, policy: RecoveryPolicy) {
-  return {
-    enabled: v.enabled,
-    ...(v.nbf === undefined ? {} : { nbf: v.nbf }),
-    ...(v.exp === undefined ? {} : { exp: v.exp }),
-    created: v.created,
-    updated: v.updated,
-    ...recoveryAttributes(policy),
-  };
-}
 
 export function policyJson(origin: string, record: CertificatePolicyRecord) {
   const { enabled, ...policy } = record.policy;
@@ -57,7 +47,7 @@ export function certificateBundle(
     x5t: v.x5t,
     cer: v.cer.toString("base64"),
     ...(policy ? { contentType: policy.policy.secret_props.contentType } : {}),
-    attributes: attributes(v, recovery),
+    attributes: versionAttributes(v, recovery),
     tags: v.tags,
     ...(policy ? { policy: policyJson(origin, policy) } : {}),
   };
@@ -71,17 +61,9 @@ export function certificateItem(
 ) {
   return {
     id: certificateUrl(origin, v.name, withVersion ? v.version : undefined),
-    attributes: attributes(v, recovery),
+    attributes: versionAttributes(v, recovery),
     tags: v.tags,
     x5t: v.x5t,
-  };
-}
-
-function deletedFields(origin: string, d: DeletedCertificate) {
-  return {
-    recoveryId: `${origin}/deletedcertificates/${d.latest.name}`,
-    deletedDate: d.deletedDate,
-    scheduledPurgeDate: d.scheduledPurgeDate,
   };
 }
 
@@ -92,7 +74,7 @@ export function deletedCertificateBundle(
 ) {
   return {
     ...certificateBundle(origin, d.latest, recovery, d.policy),
-    ...deletedFields(origin, d),
+    ...deletedFields(origin, "deletedcertificates", d),
   };
 }
 
@@ -101,7 +83,10 @@ export function deletedCertificateItem(
   d: DeletedCertificate,
   recovery: RecoveryPolicy,
 ) {
-  return { ...certificateItem(origin, d.latest, recovery, false), ...deletedFields(origin, d) };
+  return {
+    ...certificateItem(origin, d.latest, recovery, false),
+    ...deletedFields(origin, "deletedcertificates", d),
+  };
 }
 
 /** The operation of a create: the local vault self-signs at once, so it is always completed. */

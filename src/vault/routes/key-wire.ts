@@ -2,9 +2,10 @@ import { z } from "zod";
 import type { KeyType } from "../key-material.js";
 import type { DeletedKey, KeyVersion } from "../store/index.js";
 import {
+  deletedFields,
   epochSeconds,
-  recoveryAttributes,
   tagsSchema,
+  versionAttributes,
   type RecoveryPolicy,
 } from "./object-wire.js";
 
@@ -16,15 +17,7 @@ import {
  */
 
 function attributes(v: KeyVersion, policy: RecoveryPolicy) {
-  return {
-    enabled: v.enabled,
-    ...(v.nbf === undefined ? {} : { nbf: v.nbf }),
-    ...(v.exp === undefined ? {} : { exp: v.exp }),
-    created: v.created,
-    updated: v.updated,
-    ...recoveryAttributes(policy),
-    exportable: v.exportable,
-  };
+  return { ...versionAttributes(v, policy), exportable: v.exportable };
 }
 
 const keyUrl = (origin: string, v: KeyVersion, withVersion: boolean): string =>
@@ -61,20 +54,15 @@ export function keyItem(
   };
 }
 
-function deletedFields(origin: string, d: DeletedKey) {
-  return {
-    recoveryId: `${origin}/deletedkeys/${d.latest.name}`,
-    deletedDate: d.deletedDate,
-    scheduledPurgeDate: d.scheduledPurgeDate,
-  };
-}
-
 export function deletedKeyBundle(origin: string, d: DeletedKey, policy: RecoveryPolicy) {
-  return { ...keyBundle(origin, d.latest, policy), ...deletedFields(origin, d) };
+  return { ...keyBundle(origin, d.latest, policy), ...deletedFields(origin, "deletedkeys", d) };
 }
 
 export function deletedKeyItem(origin: string, d: DeletedKey, policy: RecoveryPolicy) {
-  return { ...keyItem(origin, d.latest, policy, false), ...deletedFields(origin, d) };
+  return {
+    ...keyItem(origin, d.latest, policy, false),
+    ...deletedFields(origin, "deletedkeys", d),
+  };
 }
 
 // ---- request bodies -------------------------------------------------------------------------

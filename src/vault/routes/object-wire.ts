@@ -1,8 +1,9 @@
 import { z } from "zod";
 
 /**
- * What Key Vault's secrets and keys have in common on the wire: the recovery fields of every
- * attributes object, epoch-second dates and tags, with the service's documented limits.
+ * What Key Vault's secrets, keys and certificates have in common on the wire: the attributes
+ * object with its recovery fields, the fields of a deleted object, epoch-second dates and tags,
+ * with the service's documented limits.
  */
 
 export interface RecoveryPolicy {
@@ -16,6 +17,45 @@ export function recoveryAttributes({ retentionDays, purgeProtection }: RecoveryP
   return {
     recoveryLevel: purgeProtection ? base : `${base}+Purgeable`,
     recoverableDays: retentionDays,
+  };
+}
+
+interface VersionDates {
+  enabled: boolean;
+  nbf: number | undefined;
+  exp: number | undefined;
+  created: number;
+  updated: number;
+}
+
+/** A version's `attributes`; the dates it lacks are left out, not sent as null. */
+export function versionAttributes(v: VersionDates, policy: RecoveryPolicy) {
+  return {
+    enabled: v.enabled,
+    ...(v.nbf === undefined ? {} : { nbf: v.nbf }),
+    ...(v.exp === undefined ? {} : { exp: v.exp }),
+    created: v.created,
+    updated: v.updated,
+    ...recoveryAttributes(policy),
+  };
+}
+
+interface DeletedObject {
+  latest: { name: string };
+  deletedDate: number;
+  scheduledPurgeDate: number;
+}
+
+/** What a Deleted…Bundle or Deleted…Item adds to its object's JSON. */
+export function deletedFields(
+  origin: string,
+  collection: "deletedsecrets" | "deletedkeys" | "deletedcertificates",
+  d: DeletedObject,
+) {
+  return {
+    recoveryId: `${origin}/${collection}/${d.latest.name}`,
+    deletedDate: d.deletedDate,
+    scheduledPurgeDate: d.scheduledPurgeDate,
   };
 }
 

@@ -2,10 +2,11 @@ import { z } from "zod";
 import type { DeletedSecret, SecretVersion } from "../store/index.js";
 import { SecretValue } from "../../util/secret-value.js";
 import {
+  deletedFields,
   epochSeconds,
-  recoveryAttributes,
   TAG_LIMITS,
   tagsSchema,
+  versionAttributes,
   type RecoveryPolicy,
 } from "./object-wire.js";
 
@@ -16,24 +17,13 @@ export type { RecoveryPolicy } from "./object-wire.js";
  * bodies it accepts. Field names and shapes follow the REST spec, since the SDK reads them as is.
  */
 
-function attributes(v: SecretVersion, policy: RecoveryPolicy) {
-  return {
-    enabled: v.enabled,
-    ...(v.nbf === undefined ? {} : { nbf: v.nbf }),
-    ...(v.exp === undefined ? {} : { exp: v.exp }),
-    created: v.created,
-    updated: v.updated,
-    ...recoveryAttributes(policy),
-  };
-}
-
 const secretUrl = (origin: string, v: SecretVersion, withVersion: boolean): string =>
   `${origin}/secrets/${v.name}${withVersion ? `/${v.version}` : ""}`;
 
 function common(v: SecretVersion, policy: RecoveryPolicy) {
   return {
     ...(v.contentType === undefined ? {} : { contentType: v.contentType }),
-    attributes: attributes(v, policy),
+    attributes: versionAttributes(v, policy),
     tags: v.tags,
     ...(v.kid === undefined ? {} : { kid: v.kid }),
     ...(v.managed ? { managed: true } : {}),
@@ -64,20 +54,18 @@ export function secretItem(
   return { id: secretUrl(origin, v, withVersion), ...common(v, policy) };
 }
 
-function deletedFields(origin: string, d: DeletedSecret) {
+export function deletedSecretBundle(origin: string, d: DeletedSecret, policy: RecoveryPolicy) {
   return {
-    recoveryId: `${origin}/deletedsecrets/${d.latest.name}`,
-    deletedDate: d.deletedDate,
-    scheduledPurgeDate: d.scheduledPurgeDate,
+    ...secretBundle(origin, d.latest, policy, false),
+    ...deletedFields(origin, "deletedsecrets", d),
   };
 }
 
-export function deletedSecretBundle(origin: string, d: DeletedSecret, policy: RecoveryPolicy) {
-  return { ...secretBundle(origin, d.latest, policy, false), ...deletedFields(origin, d) };
-}
-
 export function deletedSecretItem(origin: string, d: DeletedSecret, policy: RecoveryPolicy) {
-  return { ...secretItem(origin, d.latest, policy, false), ...deletedFields(origin, d) };
+  return {
+    ...secretItem(origin, d.latest, policy, false),
+    ...deletedFields(origin, "deletedsecrets", d),
+  };
 }
 
 // ---- request bodies -------------------------------------------------------------------------

@@ -1,7 +1,21 @@
 import type { KeyObject } from "node:crypto";
 import type Database from "better-sqlite3";
 import type { KeyStore } from "./key-store.js";
-import { newVersionId, type Page, type SecretStore } from "./secret-store.js";
+import {
+  fromAllVersions,
+  fromLatestVersion,
+  nameKey,
+  newVersionId,
+  pageOf,
+  type ObjectTables,
+  type Page,
+} from "./object-table.js";
+import type { SecretStore } from "./secret-store.js";
+import {
+  softDeleteLifecycle,
+  type DeletedObjectRow,
+  type SoftDeleteLifecycle,
+} from "./soft-delete-lifecycle.js";
 import { SecretValue } from "../../util/secret-value.js";
 
 /**
@@ -105,12 +119,6 @@ interface VersionRow {
   updated: number;
 }
 
-interface DeletedRow extends VersionRow {
-  name_key: string;
-  deleted_date: number;
-  scheduled_purge_date: number;
-}
-
 interface CertificateRow {
   name: string;
   policy: string;
@@ -121,14 +129,13 @@ interface CertificateRow {
   scheduled_purge_date: number | null;
 }
 
-const nameKey = (name: string): string => name.toLowerCase();
+type DeletedRow = VersionRow & CertificateRow & DeletedObjectRow;
 
-const LATEST_JOIN = `
-  FROM certificates c
-  JOIN certificate_versions v ON v.name_key = c.name_key
-   AND v.seq = (SELECT MAX(seq) FROM certificate_versions WHERE name_key = c.name_key)`;
+const TABLES: ObjectTables = { objects: "certificates", versions: "certificate_versions" };
+const LATEST_JOIN = fromLatestVersion(TABLES);
+const ALL_VERSIONS_JOIN = fromAllVersions(TABLES);
 
-const VERSION_COLUMNS = `v.seq, c.name, v.version, v.x5t, v.cer, v.tags, v.enabled, v.nbf, v.exp,
+const VERSION_COLUMNS = `v.seq, o.name, v.version, v.x5t, v.cer, v.tags, v.enabled, v.nbf, v.exp,
   v.created, v.updated`;
 
 export class CertificateStore {
@@ -136,10 +143,31 @@ export class CertificateStore {
   readonly #options: CertificateStoreOptions;
   readonly #listeners = new Set<NewCertificateVersionListener>();
   readonly #sql;
+  readonly #lifecycle: SoftDeleteLifecycle<DeletedCertificate>;
 
   constructor(db: Database.Database, options: CertificateStoreOptions) {
     this.#db = db;
     this.#options = options;
+    this.#lifecycle = softDeleteLifecycle(db, {
+      tables: TABLES,
+      columns: `o.policy, o.policy_created, o.policy_updated, o.operation, ${VERSION_COLUMNS}`,
+      toDeleted,
+      storeOptions: options,
+      dependents: {
+        markDeleted(name) {
+          options.keys.deleteKey(name);
+          options.secrets.deleteSecret(name);
+        },
+        recover(name) {
+          options.keys.recoverDeletedKey(name);
+          options.secrets.recoverDeletedSecret(name);
+        },
+        purge(name) {
+          options.keys.purgeDeletedKey(name);
+          options.secrets.purgeDeletedSecret(name);
+        },
+      },
+    });
     this.#sql = {
       certificate: db.prepare<[string], CertificateRow>(
         `SELECT name, policy, policy_created, policy_updated, operation, deleted_date,
@@ -155,47 +183,25 @@ export class CertificateStore {
         (name_key, version, x5t, cer, tags, enabled, nbf, exp, created, updated)
         VALUES (@nameKey, @version, @x5t, @cer, @tags, @enabled, @nbf, @exp, @created, @updated)`),
       latest: db.prepare<[string], VersionRow>(
-        `SELECT ${VERSION_COLUMNS} ${LATEST_JOIN} WHERE c.name_key = ? AND c.deleted_date IS NULL`,
+        `SELECT ${VERSION_COLUMNS} ${LATEST_JOIN} WHERE o.name_key = ? AND o.deleted_date IS NULL`,
       ),
       version: db.prepare<[string, string], VersionRow>(
-        `SELECT ${VERSION_COLUMNS} FROM certificates c
-         JOIN certificate_versions v ON v.name_key = c.name_key
-         WHERE c.name_key = ? AND v.version = ? AND c.deleted_date IS NULL`,
+        `SELECT ${VERSION_COLUMNS} ${ALL_VERSIONS_JOIN}
+         WHERE o.name_key = ? AND v.version = ? AND o.deleted_date IS NULL`,
       ),
       updateVersion: db.prepare(`UPDATE certificate_versions SET tags = @tags,
         enabled = @enabled, updated = @updated WHERE seq = @seq`),
       listLatest: db.prepare<[string, number], VersionRow & { name_key: string }>(
-        `SELECT c.name_key, ${VERSION_COLUMNS} ${LATEST_JOIN}
-         WHERE c.deleted_date IS NULL AND c.name_key > ? ORDER BY c.name_key LIMIT ?`,
+        `SELECT o.name_key, ${VERSION_COLUMNS} ${LATEST_JOIN}
+         WHERE o.deleted_date IS NULL AND o.name_key > ? ORDER BY o.name_key LIMIT ?`,
       ),
       listVersions: db.prepare<[string, number, number], VersionRow>(
-        `SELECT ${VERSION_COLUMNS} FROM certificates c
-         JOIN certificate_versions v ON v.name_key = c.name_key
-         WHERE c.name_key = ? AND c.deleted_date IS NULL AND v.seq > ? ORDER BY v.seq LIMIT ?`,
+        `SELECT ${VERSION_COLUMNS} ${ALL_VERSIONS_JOIN}
+         WHERE o.name_key = ? AND o.deleted_date IS NULL AND v.seq > ? ORDER BY v.seq LIMIT ?`,
       ),
-      markDeleted: db.prepare(
-        "UPDATE certificates SET deleted_date = ?, scheduled_purge_date = ? WHERE name_key = ?",
-      ),
-      deleted: db.prepare<[string], DeletedRow & CertificateRow>(
-        `SELECT c.name_key, c.deleted_date, c.scheduled_purge_date, c.policy, c.policy_created,
-         c.policy_updated, c.operation, ${VERSION_COLUMNS} ${LATEST_JOIN}
-         WHERE c.name_key = ? AND c.deleted_date IS NOT NULL`,
-      ),
-      listDeleted: db.prepare<[string, number], DeletedRow & CertificateRow>(
-        `SELECT c.name_key, c.deleted_date, c.scheduled_purge_date, c.policy, c.policy_created,
-         c.policy_updated, c.operation, ${VERSION_COLUMNS} ${LATEST_JOIN}
-         WHERE c.deleted_date IS NOT NULL AND c.name_key > ? ORDER BY c.name_key LIMIT ?`,
-      ),
-      recover: db.prepare(
-        "UPDATE certificates SET deleted_date = NULL, scheduled_purge_date = NULL WHERE name_key = ?",
-      ),
-      purge: db.prepare("DELETE FROM certificates WHERE name_key = ?"),
       latestExpiring: db.prepare<[number], VersionRow>(
         `SELECT ${VERSION_COLUMNS} ${LATEST_JOIN}
-         WHERE c.deleted_date IS NULL AND v.exp IS NOT NULL AND v.exp <= ? ORDER BY v.exp`,
-      ),
-      expired: db.prepare<[number], { name: string }>(
-        "SELECT name FROM certificates WHERE deleted_date IS NOT NULL AND scheduled_purge_date <= ?",
+         WHERE o.deleted_date IS NULL AND v.exp IS NOT NULL AND v.exp <= ? ORDER BY v.exp`,
       ),
     };
   }
@@ -207,14 +213,7 @@ export class CertificateStore {
   }
 
   state(name: string): "active" | "deleted" | undefined {
-    const row = this.#sql.certificate.get(nameKey(name));
-    if (!row) return undefined;
-    if (row.deleted_date === null) return "active";
-    if (row.scheduled_purge_date !== null && row.scheduled_purge_date <= this.#options.now()) {
-      this.#purgeAll(name);
-      return undefined;
-    }
-    return "deleted";
+    return this.#lifecycle.state(name);
   }
 
   /** Adds a version with its managed key and secret; undefined if the name is deleted. */
@@ -342,42 +341,23 @@ export class CertificateStore {
 
   /** Soft delete of the certificate with its managed key and secret. */
   deleteCertificate(name: string): DeletedCertificate | undefined {
-    if (this.state(name) !== "active") return undefined;
-    const now = this.#options.now();
-    this.#db.transaction(() => {
-      this.#sql.markDeleted.run(now, now + this.#options.retentionDays * 86_400, nameKey(name));
-      this.#options.keys.deleteKey(name);
-      this.#options.secrets.deleteSecret(name);
-    })();
-    return this.getDeletedCertificate(name);
+    return this.#lifecycle.softDelete(name);
   }
 
   getDeletedCertificate(name: string): DeletedCertificate | undefined {
-    this.purgeExpired();
-    const row = this.#sql.deleted.get(nameKey(name));
-    return row && toDeleted(row);
+    return this.#lifecycle.getDeleted(name);
   }
 
   listDeletedCertificates(after: string | undefined, limit: number): Page<DeletedCertificate> {
-    this.purgeExpired();
-    const rows = this.#sql.listDeleted.all(after ?? "", limit + 1);
-    return pageOf(rows, limit, (row) => row.name_key, toDeleted);
+    return this.#lifecycle.listDeleted(after, limit);
   }
 
   recoverDeletedCertificate(name: string): CertificateVersion | undefined {
-    if (!this.getDeletedCertificate(name)) return undefined;
-    this.#db.transaction(() => {
-      this.#sql.recover.run(nameKey(name));
-      this.#options.keys.recoverDeletedKey(name);
-      this.#options.secrets.recoverDeletedSecret(name);
-    })();
-    return this.getCertificate(name);
+    return this.#lifecycle.recover(name) ? this.getCertificate(name) : undefined;
   }
 
   purgeDeletedCertificate(name: string): boolean {
-    if (!this.getDeletedCertificate(name)) return false;
-    this.#purgeAll(name);
-    return true;
+    return this.#lifecycle.purge(name);
   }
 
   listExpiringCertificates(until: number): CertificateVersion[] {
@@ -385,30 +365,8 @@ export class CertificateStore {
   }
 
   purgeExpired(): void {
-    for (const { name } of this.#sql.expired.all(this.#options.now())) this.#purgeAll(name);
+    this.#lifecycle.purgeExpired();
   }
-
-  #purgeAll(name: string): void {
-    this.#db.transaction(() => {
-      this.#sql.purge.run(nameKey(name));
-      this.#options.keys.purgeDeletedKey(name);
-      this.#options.secrets.purgeDeletedSecret(name);
-    })();
-  }
-}
-
-function pageOf<R, T>(
-  rows: R[],
-  limit: number,
-  cursorOf: (row: R) => string,
-  map: (row: R) => T,
-): Page<T> {
-  const items = rows.slice(0, limit);
-  const last = items[items.length - 1];
-  return {
-    items: items.map(map),
-    next: rows.length > limit && last ? cursorOf(last) : undefined,
-  };
 }
 
 function toVersion(row: VersionRow): CertificateVersion {
@@ -435,7 +393,7 @@ function toPolicy(row: CertificateRow): CertificatePolicyRecord {
   };
 }
 
-function toDeleted(row: DeletedRow & CertificateRow): DeletedCertificate {
+function toDeleted(row: DeletedRow): DeletedCertificate {
   return {
     latest: toVersion(row),
     policy: toPolicy(row),

@@ -1,9 +1,10 @@
 export { openDatabase, metaValue } from "./database.js";
-export { SecretStore, newVersionId } from "./secret-store.js";
+export { newVersionId } from "./object-table.js";
+export type { Page } from "./object-table.js";
+export { SecretStore } from "./secret-store.js";
 export type {
   DeletedSecret,
   NewVersionListener,
-  Page,
   SecretAttributesInput,
   SecretStoreOptions,
   SecretVersion,

@@ -8,7 +8,20 @@ import {
   type KeyType,
   type PublicJwk,
 } from "../key-material.js";
-import { newVersionId, type Page } from "./secret-store.js";
+import {
+  fromAllVersions,
+  fromLatestVersion,
+  nameKey,
+  newVersionId,
+  pageOf,
+  type ObjectTables,
+  type Page,
+} from "./object-table.js";
+import {
+  softDeleteLifecycle,
+  type DeletedObjectRow,
+  type SoftDeleteLifecycle,
+} from "./soft-delete-lifecycle.js";
 
 /**
  * The local vault's keys: versions, soft delete and recovery, in the same SQLite database as the
@@ -90,20 +103,13 @@ interface VersionRow {
   managed: number;
 }
 
-interface DeletedRow extends VersionRow {
-  name_key: string;
-  deleted_date: number;
-  scheduled_purge_date: number;
-}
+type DeletedRow = VersionRow & DeletedObjectRow;
 
-const nameKey = (name: string): string => name.toLowerCase();
+const TABLES: ObjectTables = { objects: "keys", versions: "key_versions" };
+const LATEST_JOIN = fromLatestVersion(TABLES);
+const ALL_VERSIONS_JOIN = fromAllVersions(TABLES);
 
-const LATEST_JOIN = `
-  FROM keys k
-  JOIN key_versions v ON v.name_key = k.name_key
-   AND v.seq = (SELECT MAX(seq) FROM key_versions WHERE name_key = k.name_key)`;
-
-const VERSION_COLUMNS = `v.seq, k.name, v.version, v.kty, v.key_ops, v.public_jwk, v.tags,
+const VERSION_COLUMNS = `v.seq, o.name, v.version, v.kty, v.key_ops, v.public_jwk, v.tags,
   v.enabled, v.nbf, v.exp, v.created, v.updated, v.exportable, v.managed`;
 
 export class KeyStore {
@@ -111,15 +117,18 @@ export class KeyStore {
   readonly #options: KeyStoreOptions;
   readonly #listeners = new Set<NewKeyVersionListener>();
   readonly #sql;
+  readonly #lifecycle: SoftDeleteLifecycle<DeletedKey>;
 
   constructor(db: Database.Database, options: KeyStoreOptions) {
     this.#db = db;
     this.#options = options;
+    this.#lifecycle = softDeleteLifecycle(db, {
+      tables: TABLES,
+      columns: VERSION_COLUMNS,
+      toDeleted,
+      storeOptions: options,
+    });
     this.#sql = {
-      key: db.prepare<
-        [string],
-        { name: string; deleted_date: number | null; scheduled_purge_date: number | null }
-      >("SELECT name, deleted_date, scheduled_purge_date FROM keys WHERE name_key = ?"),
       insertKey: db.prepare("INSERT INTO keys (name_key, name) VALUES (?, ?)"),
       insertVersion: db.prepare(`INSERT INTO key_versions
         (name_key, version, kty, key_ops, public_jwk, private_key, tags, enabled, nbf, exp,
@@ -127,47 +136,29 @@ export class KeyStore {
         VALUES (@nameKey, @version, @kty, @keyOps, @publicJwk, @privateKey, @tags, @enabled, @nbf,
          @exp, @created, @updated, 0, @managed)`),
       latest: db.prepare<[string], VersionRow>(
-        `SELECT ${VERSION_COLUMNS} ${LATEST_JOIN} WHERE k.name_key = ? AND k.deleted_date IS NULL`,
+        `SELECT ${VERSION_COLUMNS} ${LATEST_JOIN} WHERE o.name_key = ? AND o.deleted_date IS NULL`,
       ),
       version: db.prepare<[string, string], VersionRow>(
-        `SELECT ${VERSION_COLUMNS} FROM keys k JOIN key_versions v ON v.name_key = k.name_key
-         WHERE k.name_key = ? AND v.version = ? AND k.deleted_date IS NULL`,
+        `SELECT ${VERSION_COLUMNS} ${ALL_VERSIONS_JOIN}
+         WHERE o.name_key = ? AND v.version = ? AND o.deleted_date IS NULL`,
       ),
       privateKey: db.prepare<[string, string], { private_key: Buffer }>(
-        `SELECT v.private_key FROM keys k JOIN key_versions v ON v.name_key = k.name_key
-         WHERE k.name_key = ? AND v.version = ? AND k.deleted_date IS NULL`,
+        `SELECT v.private_key ${ALL_VERSIONS_JOIN}
+         WHERE o.name_key = ? AND v.version = ? AND o.deleted_date IS NULL`,
       ),
       updateVersion: db.prepare(`UPDATE key_versions SET key_ops = @keyOps, tags = @tags,
         enabled = @enabled, nbf = @nbf, exp = @exp, updated = @updated WHERE seq = @seq`),
       listLatest: db.prepare<[string, number], VersionRow & { name_key: string }>(
-        `SELECT k.name_key, ${VERSION_COLUMNS} ${LATEST_JOIN}
-         WHERE k.deleted_date IS NULL AND k.name_key > ? ORDER BY k.name_key LIMIT ?`,
+        `SELECT o.name_key, ${VERSION_COLUMNS} ${LATEST_JOIN}
+         WHERE o.deleted_date IS NULL AND o.name_key > ? ORDER BY o.name_key LIMIT ?`,
       ),
       listVersions: db.prepare<[string, number, number], VersionRow>(
-        `SELECT ${VERSION_COLUMNS} FROM keys k JOIN key_versions v ON v.name_key = k.name_key
-         WHERE k.name_key = ? AND k.deleted_date IS NULL AND v.seq > ? ORDER BY v.seq LIMIT ?`,
+        `SELECT ${VERSION_COLUMNS} ${ALL_VERSIONS_JOIN}
+         WHERE o.name_key = ? AND o.deleted_date IS NULL AND v.seq > ? ORDER BY v.seq LIMIT ?`,
       ),
-      markDeleted: db.prepare(
-        "UPDATE keys SET deleted_date = ?, scheduled_purge_date = ? WHERE name_key = ?",
-      ),
-      deleted: db.prepare<[string], DeletedRow>(
-        `SELECT k.name_key, k.deleted_date, k.scheduled_purge_date, ${VERSION_COLUMNS} ${LATEST_JOIN}
-         WHERE k.name_key = ? AND k.deleted_date IS NOT NULL`,
-      ),
-      listDeleted: db.prepare<[string, number], DeletedRow>(
-        `SELECT k.name_key, k.deleted_date, k.scheduled_purge_date, ${VERSION_COLUMNS} ${LATEST_JOIN}
-         WHERE k.deleted_date IS NOT NULL AND k.name_key > ? ORDER BY k.name_key LIMIT ?`,
-      ),
-      recover: db.prepare(
-        "UPDATE keys SET deleted_date = NULL, scheduled_purge_date = NULL WHERE name_key = ?",
-      ),
-      purge: db.prepare("DELETE FROM keys WHERE name_key = ?"),
       latestExpiring: db.prepare<[number], VersionRow>(
         `SELECT ${VERSION_COLUMNS} ${LATEST_JOIN}
-         WHERE k.deleted_date IS NULL AND v.exp IS NOT NULL AND v.exp <= ? ORDER BY v.exp`,
-      ),
-      purgeExpired: db.prepare(
-        "DELETE FROM keys WHERE deleted_date IS NOT NULL AND scheduled_purge_date <= ?",
+         WHERE o.deleted_date IS NULL AND v.exp IS NOT NULL AND v.exp <= ? ORDER BY v.exp`,
       ),
     };
   }
@@ -183,15 +174,7 @@ export class KeyStore {
 
   /** "active" | "deleted" | undefined (never existed, or purged). */
   state(name: string): "active" | "deleted" | undefined {
-    const row = this.#sql.key.get(nameKey(name));
-    if (!row) return undefined;
-    if (row.deleted_date === null) return "active";
-    // Past its purge date the key is gone, even if nothing has listed deleted keys since.
-    if (row.scheduled_purge_date !== null && row.scheduled_purge_date <= this.#options.now()) {
-      this.#sql.purge.run(nameKey(name));
-      return undefined;
-    }
-    return "deleted";
+    return this.#lifecycle.state(name);
   }
 
   /**
@@ -280,34 +263,23 @@ export class KeyStore {
 
   /** Soft delete: every version goes with the name, recoverable until the purge date. */
   deleteKey(name: string): DeletedKey | undefined {
-    if (this.state(name) !== "active") return undefined;
-    const now = this.#options.now();
-    this.#sql.markDeleted.run(now, now + this.#options.retentionDays * 86_400, nameKey(name));
-    return this.getDeletedKey(name);
+    return this.#lifecycle.softDelete(name);
   }
 
   getDeletedKey(name: string): DeletedKey | undefined {
-    this.purgeExpired();
-    const row = this.#sql.deleted.get(nameKey(name));
-    return row && toDeleted(row);
+    return this.#lifecycle.getDeleted(name);
   }
 
   listDeletedKeys(after: string | undefined, limit: number): Page<DeletedKey> {
-    this.purgeExpired();
-    const rows = this.#sql.listDeleted.all(after ?? "", limit + 1);
-    return pageOf(rows, limit, (row) => row.name_key, toDeleted);
+    return this.#lifecycle.listDeleted(after, limit);
   }
 
   recoverDeletedKey(name: string): KeyVersion | undefined {
-    if (!this.getDeletedKey(name)) return undefined;
-    this.#sql.recover.run(nameKey(name));
-    return this.getKey(name);
+    return this.#lifecycle.recover(name) ? this.getKey(name) : undefined;
   }
 
   purgeDeletedKey(name: string): boolean {
-    if (!this.getDeletedKey(name)) return false;
-    this.#sql.purge.run(nameKey(name));
-    return true;
+    return this.#lifecycle.purge(name);
   }
 
   /** The current version of each active key that expires by `until` (epoch seconds). */
@@ -317,22 +289,8 @@ export class KeyStore {
 
   /** Key Vault purges a deleted key by itself once its retention has passed. */
   purgeExpired(): void {
-    this.#sql.purgeExpired.run(this.#options.now());
+    this.#lifecycle.purgeExpired();
   }
-}
-
-function pageOf<R, T>(
-  rows: R[],
-  limit: number,
-  cursorOf: (row: R) => string,
-  map: (row: R) => T,
-): Page<T> {
-  const items = rows.slice(0, limit);
-  const last = items[items.length - 1];
-  return {
-    items: items.map(map),
-    next: rows.length > limit && last ? cursorOf(last) : undefined,
-  };
 }
 
 function toVersion(row: VersionRow): KeyVersion {

@@ -1,6 +1,19 @@
-import { randomBytes } from "node:crypto";
 import type Database from "better-sqlite3";
 import { SecretValue } from "../../util/secret-value.js";
+import {
+  fromAllVersions,
+  fromLatestVersion,
+  nameKey,
+  newVersionId,
+  pageOf,
+  type ObjectTables,
+  type Page,
+} from "./object-table.js";
+import {
+  softDeleteLifecycle,
+  type DeletedObjectRow,
+  type SoftDeleteLifecycle,
+} from "./soft-delete-lifecycle.js";
 
 /**
  * The local vault's secrets: versions, soft delete, recovery and backups, in SQLite.
@@ -53,12 +66,6 @@ export interface DeletedSecret {
   scheduledPurgeDate: number;
 }
 
-export interface Page<T> {
-  items: T[];
-  /** Cursor for the next page, absent on the last one. */
-  next: string | undefined;
-}
-
 export interface SecretStoreOptions {
   /** Epoch seconds; injected so tests control time. */
   now: () => number;
@@ -84,23 +91,13 @@ interface VersionRow {
   managed: number;
 }
 
-interface DeletedRow extends VersionRow {
-  name_key: string;
-  deleted_date: number;
-  scheduled_purge_date: number;
-}
+type DeletedRow = VersionRow & DeletedObjectRow;
 
-/** Key Vault version ids: 32 lower-case hex characters. */
-export const newVersionId = (): string => randomBytes(16).toString("hex");
+const TABLES: ObjectTables = { objects: "secrets", versions: "secret_versions" };
+const LATEST_JOIN = fromLatestVersion(TABLES);
+const ALL_VERSIONS_JOIN = fromAllVersions(TABLES);
 
-const nameKey = (name: string): string => name.toLowerCase();
-
-const LATEST_JOIN = `
-  FROM secrets s
-  JOIN secret_versions v ON v.name_key = s.name_key
-   AND v.seq = (SELECT MAX(seq) FROM secret_versions WHERE name_key = s.name_key)`;
-
-const VERSION_COLUMNS = `v.seq, s.name, v.version, v.value, v.content_type, v.tags, v.enabled,
+const VERSION_COLUMNS = `v.seq, o.name, v.version, v.value, v.content_type, v.tags, v.enabled,
   v.nbf, v.exp, v.created, v.updated, v.kid, v.managed`;
 
 export class SecretStore {
@@ -108,61 +105,47 @@ export class SecretStore {
   readonly #options: SecretStoreOptions;
   readonly #listeners = new Set<NewVersionListener>();
   readonly #sql;
+  readonly #lifecycle: SoftDeleteLifecycle<DeletedSecret>;
 
   constructor(db: Database.Database, options: SecretStoreOptions) {
     this.#db = db;
     this.#options = options;
+    this.#lifecycle = softDeleteLifecycle(db, {
+      tables: TABLES,
+      columns: VERSION_COLUMNS,
+      toDeleted,
+      storeOptions: options,
+    });
     this.#sql = {
-      secret: db.prepare<
-        [string],
-        { name: string; deleted_date: number | null; scheduled_purge_date: number | null }
-      >("SELECT name, deleted_date, scheduled_purge_date FROM secrets WHERE name_key = ?"),
+      secret: db.prepare<[string], { name: string }>("SELECT name FROM secrets WHERE name_key = ?"),
       insertSecret: db.prepare("INSERT INTO secrets (name_key, name) VALUES (?, ?)"),
       insertVersion: db.prepare(`INSERT INTO secret_versions
         (name_key, version, value, content_type, tags, enabled, nbf, exp, created, updated, kid, managed)
         VALUES (@nameKey, @version, @value, @contentType, @tags, @enabled, @nbf, @exp, @created, @updated, @kid, @managed)`),
       latest: db.prepare<[string], VersionRow>(
-        `SELECT ${VERSION_COLUMNS} ${LATEST_JOIN} WHERE s.name_key = ? AND s.deleted_date IS NULL`,
+        `SELECT ${VERSION_COLUMNS} ${LATEST_JOIN} WHERE o.name_key = ? AND o.deleted_date IS NULL`,
       ),
       version: db.prepare<[string, string], VersionRow>(
-        `SELECT ${VERSION_COLUMNS} FROM secrets s JOIN secret_versions v ON v.name_key = s.name_key
-         WHERE s.name_key = ? AND v.version = ? AND s.deleted_date IS NULL`,
+        `SELECT ${VERSION_COLUMNS} ${ALL_VERSIONS_JOIN}
+         WHERE o.name_key = ? AND v.version = ? AND o.deleted_date IS NULL`,
       ),
       updateVersion: db.prepare(`UPDATE secret_versions SET content_type = @contentType,
         tags = @tags, enabled = @enabled, nbf = @nbf, exp = @exp, updated = @updated WHERE seq = @seq`),
       listLatest: db.prepare<[string, number], VersionRow & { name_key: string }>(
-        `SELECT s.name_key, ${VERSION_COLUMNS} ${LATEST_JOIN}
-         WHERE s.deleted_date IS NULL AND s.name_key > ? ORDER BY s.name_key LIMIT ?`,
+        `SELECT o.name_key, ${VERSION_COLUMNS} ${LATEST_JOIN}
+         WHERE o.deleted_date IS NULL AND o.name_key > ? ORDER BY o.name_key LIMIT ?`,
       ),
       listVersions: db.prepare<[string, number, number], VersionRow>(
-        `SELECT ${VERSION_COLUMNS} FROM secrets s JOIN secret_versions v ON v.name_key = s.name_key
-         WHERE s.name_key = ? AND s.deleted_date IS NULL AND v.seq > ? ORDER BY v.seq LIMIT ?`,
+        `SELECT ${VERSION_COLUMNS} ${ALL_VERSIONS_JOIN}
+         WHERE o.name_key = ? AND o.deleted_date IS NULL AND v.seq > ? ORDER BY v.seq LIMIT ?`,
       ),
       allVersions: db.prepare<[string], VersionRow>(
-        `SELECT ${VERSION_COLUMNS} FROM secrets s JOIN secret_versions v ON v.name_key = s.name_key
-         WHERE s.name_key = ? AND s.deleted_date IS NULL ORDER BY v.seq`,
+        `SELECT ${VERSION_COLUMNS} ${ALL_VERSIONS_JOIN}
+         WHERE o.name_key = ? AND o.deleted_date IS NULL ORDER BY v.seq`,
       ),
-      markDeleted: db.prepare(
-        "UPDATE secrets SET deleted_date = ?, scheduled_purge_date = ? WHERE name_key = ?",
-      ),
-      deleted: db.prepare<[string], DeletedRow>(
-        `SELECT s.name_key, s.deleted_date, s.scheduled_purge_date, ${VERSION_COLUMNS} ${LATEST_JOIN}
-         WHERE s.name_key = ? AND s.deleted_date IS NOT NULL`,
-      ),
-      listDeleted: db.prepare<[string, number], DeletedRow>(
-        `SELECT s.name_key, s.deleted_date, s.scheduled_purge_date, ${VERSION_COLUMNS} ${LATEST_JOIN}
-         WHERE s.deleted_date IS NOT NULL AND s.name_key > ? ORDER BY s.name_key LIMIT ?`,
-      ),
-      recover: db.prepare(
-        "UPDATE secrets SET deleted_date = NULL, scheduled_purge_date = NULL WHERE name_key = ?",
-      ),
-      purge: db.prepare("DELETE FROM secrets WHERE name_key = ?"),
       latestExpiring: db.prepare<[number], VersionRow>(
         `SELECT ${VERSION_COLUMNS} ${LATEST_JOIN}
-         WHERE s.deleted_date IS NULL AND v.exp IS NOT NULL AND v.exp <= ? ORDER BY v.exp`,
-      ),
-      purgeExpired: db.prepare(
-        "DELETE FROM secrets WHERE deleted_date IS NOT NULL AND scheduled_purge_date <= ?",
+         WHERE o.deleted_date IS NULL AND v.exp IS NOT NULL AND v.exp <= ? ORDER BY v.exp`,
       ),
     };
   }
@@ -178,16 +161,7 @@ export class SecretStore {
 
   /** "active" | "deleted" | undefined (never existed, or purged). */
   state(name: string): "active" | "deleted" | undefined {
-    const row = this.#sql.secret.get(nameKey(name));
-    if (!row) return undefined;
-    if (row.deleted_date === null) return "active";
-    // Past its purge date the secret is gone, even if nothing has listed deleted secrets since:
-    // purge it now, so that its name is free for set and restore.
-    if (row.scheduled_purge_date !== null && row.scheduled_purge_date <= this.#options.now()) {
-      this.#sql.purge.run(nameKey(name));
-      return undefined;
-    }
-    return "deleted";
+    return this.#lifecycle.state(name);
   }
 
   /** Adds a version; the caller has checked the name is not deleted. */
@@ -249,47 +223,34 @@ export class SecretStore {
   /** The latest version of each active secret, in name order. */
   listSecrets(after: string | undefined, limit: number): Page<SecretVersion> {
     const rows = this.#sql.listLatest.all(after ?? "", limit + 1);
-    return pageOf(rows, limit, (row) => row.name_key);
+    return pageOf(rows, limit, (row) => row.name_key, toVersion);
   }
 
   listSecretVersions(name: string, after: string | undefined, limit: number): Page<SecretVersion> {
     const afterSeq = after === undefined ? 0 : Number(after);
     const rows = this.#sql.listVersions.all(nameKey(name), afterSeq, limit + 1);
-    return pageOf(rows, limit, (row) => String(row.seq));
+    return pageOf(rows, limit, (row) => String(row.seq), toVersion);
   }
 
   /** Soft delete: every version goes with the name, recoverable until the purge date. */
   deleteSecret(name: string): DeletedSecret | undefined {
-    const key = nameKey(name);
-    if (this.state(name) !== "active") return undefined;
-    const now = this.#options.now();
-    this.#sql.markDeleted.run(now, now + this.#options.retentionDays * 86_400, key);
-    return this.getDeletedSecret(name);
+    return this.#lifecycle.softDelete(name);
   }
 
   getDeletedSecret(name: string): DeletedSecret | undefined {
-    this.purgeExpired();
-    const row = this.#sql.deleted.get(nameKey(name));
-    return row && toDeleted(row);
+    return this.#lifecycle.getDeleted(name);
   }
 
   listDeletedSecrets(after: string | undefined, limit: number): Page<DeletedSecret> {
-    this.purgeExpired();
-    const rows = this.#sql.listDeleted.all(after ?? "", limit + 1);
-    const page = pageOf(rows, limit, (row) => row.name_key);
-    return { items: rows.slice(0, limit).map(toDeleted), next: page.next };
+    return this.#lifecycle.listDeleted(after, limit);
   }
 
   recoverDeletedSecret(name: string): SecretVersion | undefined {
-    if (!this.getDeletedSecret(name)) return undefined;
-    this.#sql.recover.run(nameKey(name));
-    return this.getSecret(name);
+    return this.#lifecycle.recover(name) ? this.getSecret(name) : undefined;
   }
 
   purgeDeletedSecret(name: string): boolean {
-    if (!this.getDeletedSecret(name)) return false;
-    this.#sql.purge.run(nameKey(name));
-    return true;
+    return this.#lifecycle.purge(name);
   }
 
   /** The current version of each active secret that expires by `until` (epoch seconds). */
@@ -331,21 +292,8 @@ export class SecretStore {
 
   /** Key Vault purges a deleted secret by itself once its retention has passed. */
   purgeExpired(): void {
-    this.#sql.purgeExpired.run(this.#options.now());
+    this.#lifecycle.purgeExpired();
   }
-}
-
-function pageOf<R extends VersionRow>(
-  rows: R[],
-  limit: number,
-  cursorOf: (row: R) => string,
-): Page<SecretVersion> {
-  const items = rows.slice(0, limit);
-  const last = items[items.length - 1];
-  return {
-    items: items.map(toVersion),
-    next: rows.length > limit && last ? cursorOf(last) : undefined,
-  };
 }
 
 function toVersion(row: VersionRow): SecretVersion {
