@@ -4,7 +4,7 @@ import { startDashboard, type RunningDashboard } from "../dashboard/dashboard-se
 import type { SubscriptionRow } from "../dashboard/model.js";
 import { RotationTracker, type ObjectRef } from "../dashboard/rotation-tracker.js";
 import type { DeliveryInfo, NewVersionEvent } from "../eventgrid/receiver/index.js";
-import type { ObjectSource } from "../keyvault/index.js";
+import type { ObjectSource, ObjectType } from "../keyvault/index.js";
 import type { DetectedVersion, SyncEngine, SyncReport, SyncTargetSpec } from "../sync/index.js";
 
 /**
@@ -43,32 +43,33 @@ export class AgentDashboard {
   /** Times every read; the cache means each is a version read from Key Vault for the first time. */
   traced(source: ObjectSource): ObjectSource {
     return {
-      listSecrets: (vault, signal) => source.listSecrets(vault, signal),
-      listSecretVersions: (vault, name, signal) => source.listSecretVersions(vault, name, signal),
-      getSecret: async (vault, name, version, signal) => {
+      list: (vault, type, signal) => source.list(vault, type, signal),
+      listVersions: (vault, type, name, signal) => source.listVersions(vault, type, name, signal),
+      get: async (vault, type, name, version, signal) => {
         const started = Date.now();
-        const secret = await source.getSecret(vault, name, version, signal);
+        const fetched = await source.get(vault, type, name, version, signal);
         const ended = Date.now();
         this.tracker.fetched(
-          { vault, type: "secret", name: secret.name, version: secret.version },
+          { vault, type, name: fetched.name, version: fetched.version },
           ended,
           ended - started,
-          secret.updatedOn,
+          fetched.updatedOn,
         );
-        return secret;
+        return fetched;
       },
     };
   }
 
-  delivered(event: NewVersionEvent, delivery: DeliveryInfo): void {
-    const ref = refOf(event.data.VaultName, event.data.ObjectName, event.data.Version);
+  /** `type` is the object type the event announces (a certificate's event: "cert"). */
+  delivered(event: NewVersionEvent, type: ObjectType, delivery: DeliveryInfo): void {
+    const ref = refOf(event.data.VaultName, type, event.data.ObjectName, event.data.Version);
     const published = Date.parse(event.time);
     if (!Number.isNaN(published)) this.tracker.published(ref, published);
     this.tracker.delivered(ref, delivery.receivedAt, delivery.attempt, delivery.subscription);
   }
 
   detected(found: DetectedVersion): void {
-    const ref = refOf(found.vault, found.name, found.version);
+    const ref = refOf(found.vault, found.type, found.name, found.version);
     this.tracker.detected(ref, Date.now(), found.trigger);
   }
 
@@ -98,10 +99,14 @@ export class AgentDashboard {
       tracker: this.tracker,
       logger,
       ready: () => engine.ready,
-      refresh: (vault, name) => {
+      refresh: (vault, name, type) => {
         const done =
           vault !== undefined && name !== undefined
-            ? engine.refreshObject(vault, name)
+            ? Promise.all(
+                (type === undefined ? OBJECT_TYPES : [type]).map((t) =>
+                  engine.refreshObject(vault, t, name),
+                ),
+              )
             : engine.refresh();
         done.catch((error: unknown) => {
           logger.warn(
@@ -117,9 +122,11 @@ export class AgentDashboard {
   }
 }
 
-const refOf = (vault: string, name: string, version: string): ObjectRef => ({
+const OBJECT_TYPES: readonly ObjectType[] = ["secret", "key", "cert"];
+
+const refOf = (vault: string, type: ObjectType, name: string, version: string): ObjectRef => ({
   vault,
-  type: "secret",
+  type,
   name,
   version,
 });

@@ -52,7 +52,10 @@ function classOf(objects: string[]): SecretProviderClass {
   return localClass("test", objects);
 }
 
-/** Counts every read the agent makes, by name@version ("latest" when none). */
+/**
+ * Counts every read the agent makes, by name@version ("latest" when none), prefixed by the type
+ * for keys and certificates.
+ */
 function countingSource(): { source: ObjectSource; gets: string[]; lists: string[] } {
   const inner = new SdkObjectSource({
     clientFor: createVaultClients({
@@ -64,18 +67,19 @@ function countingSource(): { source: ObjectSource; gets: string[]; lists: string
   });
   const gets: string[] = [];
   const lists: string[] = [];
+  const typed = (type: string) => (type === "secret" ? "" : `${type} `);
   const source: ObjectSource = {
-    getSecret: (vault, name, version, signal) => {
-      gets.push(`${name}@${version ?? "latest"}`);
-      return inner.getSecret(vault, name, version, signal);
+    get: (vault, type, name, version, signal) => {
+      gets.push(`${typed(type)}${name}@${version ?? "latest"}`);
+      return inner.get(vault, type, name, version, signal);
     },
-    listSecrets: (vault, signal) => {
-      lists.push(vault);
-      return inner.listSecrets(vault, signal);
+    list: (vault, type, signal) => {
+      lists.push(`${typed(type)}${vault}`);
+      return inner.list(vault, type, signal);
     },
-    listSecretVersions: (vault, name, signal) => {
-      lists.push(`${vault}/${name}`);
-      return inner.listSecretVersions(vault, name, signal);
+    listVersions: (vault, type, name, signal) => {
+      lists.push(`${typed(type)}${vault}/${name}`);
+      return inner.listVersions(vault, type, name, signal);
     },
   };
   return { source, gets, lists };

@@ -1,11 +1,10 @@
 import Fastify, { type FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import {
+  announcedObjectTypes,
   isNewVersionEvent,
-  isSecretEvent,
   registerEventReceiver,
   type EventReceiverAuth,
-  type NewVersionEvent,
   type ReceivedKeyVaultEvent,
 } from "../eventgrid/receiver/index.js";
 import {
@@ -13,6 +12,7 @@ import {
   SdkObjectSource,
   type BackoffPolicy,
   type ObjectSource,
+  type ObjectType,
 } from "../keyvault/index.js";
 import {
   DEFAULT_POLL_INTERVAL_MS,
@@ -130,8 +130,12 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     auth: options.webhook.auth,
     metrics: metrics.registry,
     onEvent: (event, delivery) => {
-      if (dashboard && isFollowedNewVersion(event, vaults)) dashboard.delivered(event, delivery);
-      return onEvent(event, engine, vaults, logger);
+      const types = followedTypes(event, engine, vaults);
+      const first = types[0];
+      if (dashboard && first !== undefined && isNewVersionEvent(event)) {
+        dashboard.delivered(event, first, delivery);
+      }
+      return onEvent(event, types, engine, logger);
     },
   });
   app.post("/refresh", async (_request, reply) => {
@@ -207,43 +211,46 @@ function logSecretObjects(targets: readonly SyncTargetSpec[], logger: Logger): v
   }
 }
 
-function isFollowedNewVersion(
-  event: ReceivedKeyVaultEvent,
-  vaults: ReadonlySet<string>,
-): event is NewVersionEvent {
-  return (
-    isSecretEvent(event) &&
-    isNewVersionEvent(event) &&
-    vaults.has(event.data.VaultName.toLowerCase())
-  );
-}
-
-/** A SecretNewVersionCreated for a followed (vault, name) → a push sync of the targets using it. */
-async function onEvent(
+/** The object types a new-version event reaches that some target follows; none for others. */
+function followedTypes(
   event: ReceivedKeyVaultEvent,
   engine: SyncEngine,
   vaults: ReadonlySet<string>,
+): ObjectType[] {
+  if (!isNewVersionEvent(event) || !vaults.has(event.data.VaultName.toLowerCase())) return [];
+  const { VaultName, ObjectName } = event.data;
+  return announcedObjectTypes(event).filter((type) => engine.follows(VaultName, type, ObjectName));
+}
+
+/** A new version of a followed object → a push sync of the targets using it, per object type. */
+async function onEvent(
+  event: ReceivedKeyVaultEvent,
+  types: readonly ObjectType[],
+  engine: SyncEngine,
   logger: Logger,
 ): Promise<void> {
-  if (!isFollowedNewVersion(event, vaults)) return;
   const { VaultName, ObjectName, Version } = event.data;
-  try {
-    const asked = await engine.newVersion(VaultName, ObjectName, Version, event.time);
-    logger.info(
-      { eventId: event.id, vault: VaultName, name: ObjectName, version: Version, targets: asked },
-      "new version event",
-    );
-  } catch (error) {
-    logger.warn(
-      {
-        eventId: event.id,
-        vault: VaultName,
-        name: ObjectName,
-        err: { message: error instanceof Error ? error.message : String(error) },
-      },
-      "cannot read the event's version; the poll will catch up",
-    );
-  }
+  await Promise.all(
+    types.map(async (type) => {
+      const object = { vault: VaultName, type, name: ObjectName };
+      try {
+        const asked = await engine.newVersion(VaultName, type, ObjectName, Version, event.time);
+        logger.info(
+          { eventId: event.id, ...object, version: Version, targets: asked },
+          "new version event",
+        );
+      } catch (error) {
+        logger.warn(
+          {
+            eventId: event.id,
+            ...object,
+            err: { message: error instanceof Error ? error.message : String(error) },
+          },
+          "cannot read the event's version; the poll will catch up",
+        );
+      }
+    }),
+  );
 }
 
 function sdkSource(options: AgentOptions, metrics: AgentMetrics): ObjectSource {

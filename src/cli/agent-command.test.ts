@@ -49,17 +49,6 @@ test("an invalid class is a ConfigError (exit 2) listing its problems", async ()
   );
 });
 
-test("key and cert objects are refused at start, with the reason", async () => {
-  const file = join(dir, "key.yaml");
-  await writeFile(file, classWith("          objectName: k\n          objectType: key"));
-  await assert.rejects(
-    runAgent({ ...defaults, class: file, mount: join(dir, "m") }),
-    (error: unknown) =>
-      error instanceof ConfigError &&
-      /supported once certificate support lands/.test(error.message),
-  );
-});
-
 test("bad flags are reported together", async () => {
   await assert.rejects(
     runAgent({

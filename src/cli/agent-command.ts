@@ -6,7 +6,7 @@ import { agentOptions } from "../config/agent-options.js";
 import { addOptions, ConfigError, parseOptions } from "../config/option-table.js";
 import { readLocalEndpoint, UnsupportedIdentityError } from "../keyvault/index.js";
 import { loadSecretProviderClass, SpcError, type SecretProviderClass } from "../spc/index.js";
-import { checkSupported, UnsupportedObjectError, type SyncTargetSpec } from "../sync/index.js";
+import type { SyncTargetSpec } from "../sync/index.js";
 import { planAgent, type AgentPlan } from "./agent-plan.js";
 import { portInUseHintFor } from "../util/port-in-use.js";
 import { waitForShutdown } from "./process.js";
@@ -153,14 +153,12 @@ async function loadTargets(plan: AgentPlan): Promise<SyncTargetSpec[]> {
   return targets;
 }
 
-/** An invalid or unsupported class is "you asked wrong": a ConfigError, so main exits 2. */
+/** An invalid class is "you asked wrong": a ConfigError, so main exits 2. */
 async function loadClass(file: string): Promise<SecretProviderClass> {
   try {
-    const spc = await loadSecretProviderClass(file);
-    checkSupported([{ spc, mountDir: "" }]);
-    return spc;
+    return await loadSecretProviderClass(file);
   } catch (error) {
-    if (error instanceof SpcError || error instanceof UnsupportedObjectError) {
+    if (error instanceof SpcError) {
       throw new ConfigError([error.message]);
     }
     throw error;

@@ -22,7 +22,12 @@ export interface DashboardOptions {
   logger: Logger;
   ready: () => boolean;
   /** Refresh now: one object, or all when no name. */
-  refresh: (vault: string | undefined, name: string | undefined) => void;
+  /** One object when vault and name are given (every type of that name when type is not). */
+  refresh: (
+    vault: string | undefined,
+    name: string | undefined,
+    type: "secret" | "key" | "cert" | undefined,
+  ) => void;
   /** Dev mode only: sets a value in the local vault, returns the new version. */
   setSecret?: (vault: string, name: string, value: string) => Promise<string>;
   /** Dev mode: the local vault's publisher counts, per subscription. */
@@ -108,13 +113,17 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
 
   app.post("/api/refresh", async (request, reply) => {
     if (!checkAction(request, reply, token)) return reply;
-    const body = (request.body ?? {}) as { vault?: unknown; name?: unknown };
+    const body = (request.body ?? {}) as { vault?: unknown; name?: unknown; type?: unknown };
     const vault = optionalString(body.vault);
     const name = optionalString(body.name);
     if (vault === null || name === null) {
       return reply.code(400).send({ error: "vault and name, when given, are strings" });
     }
-    options.refresh(vault, name);
+    const type = body.type;
+    if (type !== undefined && type !== "secret" && type !== "key" && type !== "cert") {
+      return reply.code(400).send({ error: "type, when given, is secret, key or cert" });
+    }
+    options.refresh(vault, name, type);
     return reply.code(202).send({ status: "refreshing" });
   });
   app.post("/api/secrets/:name", async (request, reply) => {

@@ -54,6 +54,13 @@ const ROUTE: Record<HopKind, readonly [Participant, Participant]> = {
   hooks: ["files", "app"],
 };
 
+/** The event type's prefix for an object type: a `cert` rotation is a CertificateNewVersionCreated. */
+const EVENT_PREFIX: Readonly<Record<string, string>> = {
+  secret: "Secret",
+  key: "Key",
+  cert: "Certificate",
+};
+
 export class RotationTracker {
   /** Shown on the page. Insertion order is age: the first entry is the oldest. */
   readonly #rotations = new Map<string, MutableRotation>();
@@ -78,9 +85,13 @@ export class RotationTracker {
     this.#hop(ref, { kind: "created", at, label: "SetSecret: new version" });
   }
 
-  /** The event's time: when Key Vault published SecretNewVersionCreated. */
+  /** The event's time: when Key Vault published the …NewVersionCreated event. */
   published(ref: ObjectRef, at: number): void {
-    this.#hop(ref, { kind: "published", at, label: "SecretNewVersionCreated" });
+    this.#hop(ref, {
+      kind: "published",
+      at,
+      label: `${EVENT_PREFIX[ref.type] ?? "Secret"}NewVersionCreated`,
+    });
   }
 
   delivered(ref: ObjectRef, at: number, attempt: number, subscription: string | undefined): void {

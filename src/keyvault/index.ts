@@ -3,15 +3,16 @@ export { azureSecretClient, localSecretClient, readLocalEndpoint } from "./vault
 export type { LocalVaultEndpoint } from "./vault-client.js";
 export { localVaultRequest } from "./local-vault-request.js";
 export type {
-  FetchedSecret,
+  FetchedObject,
+  ObjectListing,
   ObjectSource,
-  SecretListing,
-  SecretVersionProperties,
+  ObjectType,
+  VersionProperties,
 } from "./object-source.js";
 export { SdkObjectSource } from "./sdk-object-source.js";
 export type { KeyVaultOperation, SdkObjectSourceOptions } from "./sdk-object-source.js";
 export { createVaultClients, credentialFor, UnsupportedIdentityError } from "./vault-clients.js";
-export type { VaultClientsOptions } from "./vault-clients.js";
+export type { VaultClients, VaultClientsOptions } from "./vault-clients.js";
 export { describeRestFailure, failureLabel } from "./rest-failure.js";
 export { DEFAULT_BACKOFF, withRetries } from "./backoff.js";
 export type { BackoffPolicy } from "./backoff.js";

@@ -1,12 +1,18 @@
+import type { ObjectType } from "../spc/index.js";
 import type { SecretValue } from "../util/secret-value.js";
+
+export type { ObjectType };
 
 /**
  * The seam between kvsync and Key Vault: the three reads the sync needs, each cancellable. The
  * SDK-backed source implements it for real and local vaults; tests wrap it to count calls.
  * `vault` is the vault's name (SecretProviderClass keyvaultName), never a URL.
+ *
+ * Objects are typed as a SecretProviderClass types them. A certificate's name is shared by its
+ * managed key and secret, so (vault, type, name) is what identifies one object.
  */
 
-export interface SecretVersionProperties {
+export interface VersionProperties {
   readonly name: string;
   readonly version: string;
   readonly enabled: boolean;
@@ -14,7 +20,12 @@ export interface SecretVersionProperties {
   readonly updatedOn: Date | undefined;
 }
 
-export interface FetchedSecret extends SecretVersionProperties {
+/**
+ * One version as Key Vault returns it, before rendering. `value` is what the file is made from:
+ * a secret's value; for a key, its public JSON Web Key as JSON (n, e, x, y in base64url, as on
+ * the wire); for a certificate, its `cer` (the leaf's DER) in standard base64.
+ */
+export interface FetchedObject extends VersionProperties {
   readonly value: SecretValue;
   readonly contentType?: string;
   /**
@@ -25,7 +36,7 @@ export interface FetchedSecret extends SecretVersionProperties {
 }
 
 /** One entry of a vault's listing: the latest version's times, per name. */
-export interface SecretListing {
+export interface ObjectListing {
   readonly name: string;
   readonly updatedOn: Date | undefined;
   readonly enabled: boolean;
@@ -33,18 +44,20 @@ export interface SecretListing {
 
 export interface ObjectSource {
   /** A version, or the latest when `version` is undefined. Rejects on 404 and other failures. */
-  getSecret(
+  get(
     vault: string,
+    type: ObjectType,
     name: string,
     version: string | undefined,
     signal: AbortSignal,
-  ): Promise<FetchedSecret>;
-  /** Every secret of the vault (all pages), its latest version's properties. */
-  listSecrets(vault: string, signal: AbortSignal): Promise<SecretListing[]>;
-  /** Every version of one secret, in no particular order. */
-  listSecretVersions(
+  ): Promise<FetchedObject>;
+  /** Every object of the type in the vault (all pages), its latest version's properties. */
+  list(vault: string, type: ObjectType, signal: AbortSignal): Promise<ObjectListing[]>;
+  /** Every version of one object, in no particular order. */
+  listVersions(
     vault: string,
+    type: ObjectType,
     name: string,
     signal: AbortSignal,
-  ): Promise<SecretVersionProperties[]>;
+  ): Promise<VersionProperties[]>;
 }

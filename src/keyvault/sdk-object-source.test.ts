@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { createHttpHeaders, createPipelineRequest, RestError } from "@azure/core-rest-pipeline";
 import type { KeyVaultSecret, SecretClient } from "@azure/keyvault-secrets";
-import { SdkObjectSource } from "./index.js";
+import { SdkObjectSource, type VaultClients } from "./index.js";
 
 /** A RestError as the SDK throws it, with a response carrying `headers`. */
 function restError(status: number | undefined, headers: Record<string, string> = {}): RestError {
@@ -21,16 +21,18 @@ const secret: KeyVaultSecret = {
   properties: { name: "s", vaultUrl: "https://demo", version: "v1", enabled: true },
 };
 
-function fakeClient(failures: Error[]): { client: SecretClient; calls: () => number } {
+/** Clients whose secret reads fail with `failures` first; keys and certificates are not used. */
+function fakeClient(failures: Error[]): { client: VaultClients; calls: () => number } {
   let calls = 0;
-  const client = {
+  const secrets = {
     getSecret: () => {
       calls++;
       const failure = failures.shift();
       return failure === undefined ? Promise.resolve(secret) : Promise.reject(failure);
     },
   } as unknown as SecretClient;
-  return { client, calls: () => calls };
+  const unused = () => Promise.reject(new Error("not used"));
+  return { client: { secrets, keys: unused, certificates: unused }, calls: () => calls };
 }
 
 test("429 and 5xx are retried, honouring Retry-After, and every attempt is counted", async () => {
@@ -50,7 +52,7 @@ test("429 and 5xx are retried, honouring Retry-After, and every attempt is count
     },
     onAttempt: (operation, status) => attempts.push(`${operation} ${status}`),
   });
-  const got = await source.getSecret("demo", "s", undefined, new AbortController().signal);
+  const got = await source.get("demo", "secret", "s", undefined, new AbortController().signal);
   assert.equal(got.value.reveal(), "the-value");
   assert.equal(String(got.value), "[redacted]");
   assert.equal(calls(), 4);
@@ -67,7 +69,7 @@ test("4xx other than 408/429 fail at once", async () => {
   const { client, calls } = fakeClient([restError(404)]);
   const source = new SdkObjectSource({ clientFor: () => client });
   await assert.rejects(
-    source.getSecret("demo", "s", "v9", new AbortController().signal),
+    source.get("demo", "secret", "s", "v9", new AbortController().signal),
     (error: unknown) => error instanceof RestError && error.statusCode === 404,
   );
   assert.equal(calls(), 1);

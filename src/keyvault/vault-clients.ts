@@ -1,15 +1,25 @@
 import type { TokenCredential } from "@azure/core-auth";
-import { SecretClient } from "@azure/keyvault-secrets";
+import type { CertificateClient } from "@azure/keyvault-certificates";
+import type { KeyClient } from "@azure/keyvault-keys";
+import { SecretClient, type SecretClientOptions } from "@azure/keyvault-secrets";
 import type { SecretProviderClass, SpcIdentity } from "../spc/index.js";
 import { lazyCredential } from "./lazy-credential.js";
 import { LocalVaultCredential } from "./local-vault-credential.js";
 
 /**
- * Vault name → SecretClient, built once per vault. An explicit endpoint (`--vault-endpoint
+ * Vault name → its clients, built once per vault. An explicit endpoint (`--vault-endpoint
  * name=url`) wins: with a CA it is a local vault (its own token endpoint, its CA trusted);
  * otherwise the class's vaultUrl is used with the credential its identity settings ask for.
  * Every client has the SDK's retries off: SdkObjectSource retries, once, with our policy.
+ * The key and certificate SDKs load on first use: most classes mount only secrets, and the agent's
+ * memory is counted per pod.
  */
+
+export interface VaultClients {
+  readonly secrets: SecretClient;
+  keys(): Promise<KeyClient>;
+  certificates(): Promise<CertificateClient>;
+}
 
 export interface VaultClientsOptions {
   /** Vault name → URL, for local vaults or private endpoints. */
@@ -31,36 +41,47 @@ export class UnsupportedIdentityError extends Error {
   }
 }
 
-export function createVaultClients(options: VaultClientsOptions): (vault: string) => SecretClient {
+export function createVaultClients(options: VaultClientsOptions): (vault: string) => VaultClients {
   const endpoints = new Map<string, string>();
   for (const [name, url] of options.endpoints ?? []) endpoints.set(name.toLowerCase(), url);
   const classes = new Map(options.classes.map((spc) => [spc.keyvaultName.toLowerCase(), spc]));
-  const clients = new Map<string, SecretClient>();
+  const clients = new Map<string, VaultClients>();
   return (vault) => {
     const key = vault.toLowerCase();
     let client = clients.get(key);
     if (client === undefined) {
-      client = buildClient(key, endpoints.get(key), classes.get(key), options);
+      client = buildClients(connectionFor(key, endpoints.get(key), classes.get(key), options));
       clients.set(key, client);
     }
     return client;
   };
 }
 
-function buildClient(
+/** What every client of one vault shares: its URL, credential and pipeline options. */
+interface Connection {
+  readonly url: string;
+  readonly credential: TokenCredential;
+  readonly options: SecretClientOptions;
+}
+
+function connectionFor(
   vault: string,
   endpoint: string | undefined,
   spc: SecretProviderClass | undefined,
   { ca, anyVault }: VaultClientsOptions,
-): SecretClient {
+): Connection {
   const noRetries = { retryOptions: { maxRetries: 0 } };
   if (endpoint !== undefined && ca !== undefined) {
-    return new SecretClient(endpoint, new LocalVaultCredential(endpoint, ca), {
-      ...noRetries,
-      // The local vault is not under vault.azure.net; the SDK's host check is off for it only.
-      disableChallengeResourceVerification: true,
-      tlsOptions: { ca },
-    });
+    return {
+      url: endpoint,
+      credential: new LocalVaultCredential(endpoint, ca),
+      options: {
+        ...noRetries,
+        // The local vault is not under vault.azure.net; the SDK's host check is off for it only.
+        disableChallengeResourceVerification: true,
+        tlsOptions: { ca },
+      },
+    };
   }
   const url =
     endpoint ??
@@ -70,7 +91,23 @@ function buildClient(
     throw new UnsupportedIdentityError(vault, "no class names it and no --vault-endpoint is set");
   }
   const credential = credentialFor(vault, spc?.identity ?? { kind: "default" }, spc?.tenantId);
-  return new SecretClient(url, credential, noRetries);
+  return { url, credential, options: noRetries };
+}
+
+function buildClients({ url, credential, options }: Connection): VaultClients {
+  let keys: Promise<KeyClient> | undefined;
+  let certificates: Promise<CertificateClient> | undefined;
+  return {
+    secrets: new SecretClient(url, credential, options),
+    keys: () =>
+      (keys ??= import("@azure/keyvault-keys").then(
+        ({ KeyClient }) => new KeyClient(url, credential, options),
+      )),
+    certificates: () =>
+      (certificates ??= import("@azure/keyvault-certificates").then(
+        ({ CertificateClient }) => new CertificateClient(url, credential, options),
+      )),
+  };
 }
 
 /** The credential the CSI Azure provider would use for the class's identity settings (§2). */

@@ -137,7 +137,7 @@ test("Key Vault down: the class says why, Secrets keep their last good value, re
   vaultDown = true;
   clock += 10;
   const v2 = (await vault.client().setSecret("fault-kv", "kv-2")).properties.version ?? "";
-  await assert.rejects(controller.objectChanged("demo", "fault-kv", v2), /ECONNREFUSED/);
+  await assert.rejects(controller.objectChanged("demo", "secret", "fault-kv", v2), /ECONNREFUSED/);
   await controller.resync();
   await controller.idle();
   assert.equal(await valueOf("fault-kv"), "kv-1", "the last good value stays");

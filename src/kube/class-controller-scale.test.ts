@@ -145,10 +145,10 @@ test("1,000 classes sharing objects: one Key Vault read per version, however eve
   const time = new Date().toISOString();
   // Event Grid delivers at least once: three copies, and the periodic resync at the same time.
   const asked = await Promise.all([
-    controller.objectChanged("demo", "scale-a", v2, time),
-    controller.objectChanged("demo", "SCALE-A", v2, time),
+    controller.objectChanged("demo", "secret", "scale-a", v2, time),
+    controller.objectChanged("demo", "secret", "SCALE-A", v2, time),
     controller.resync().then(() => 0),
-    controller.objectChanged("demo", "scale-a", v2, time),
+    controller.objectChanged("demo", "secret", "scale-a", v2, time),
   ]);
   assert.equal(Math.max(...asked), CLASSES / 2, "the classes that use scale-a, once");
   await controller.idle();

@@ -152,15 +152,15 @@ test("a class's Secret exists with no pod, follows Key Vault, and goes with its 
   await apps.createNamespacedDeployment({ namespace: "shop", body: deployment("unrelated", {}) });
 
   const v2 = await setSecret("ctl-db", "ctl-2");
-  assert.equal(await controller.objectChanged("demo", "CTL-DB", v2), 1);
-  assert.equal(await controller.objectChanged("demo", "unrelated", v2), 0);
+  assert.equal(await controller.objectChanged("demo", "secret", "CTL-DB", v2), 1);
+  assert.equal(await controller.objectChanged("demo", "secret", "unrelated", v2), 0);
   await secretValue("orders-secret", "shop", "ctl-2");
   await controller.idle();
   assert.deepEqual((await statusOf("orders", "shop"))?.objects, [
     { objectName: "ctl-db", objectType: "secret", version: v2 },
   ]);
   // A late copy of the first version's event moves nothing back.
-  assert.equal(await controller.objectChanged("demo", "ctl-db", v1), 0);
+  assert.equal(await controller.objectChanged("demo", "secret", "ctl-db", v1), 0);
   await controller.idle();
   assert.equal(valueOf(await read("orders-secret", "shop")), "ctl-2");
   const restartedAt = async (name: string) =>

@@ -8,13 +8,19 @@ import {
   type KubernetesObject,
 } from "@kubernetes/client-node";
 import type { Logger } from "pino";
-import type { ObjectSource } from "../keyvault/index.js";
+import type { ObjectSource, ObjectType } from "../keyvault/index.js";
 import {
   formatProblems,
   parseSecretProviderClass,
   type SecretProviderClass,
 } from "../spc/index.js";
-import { followsLatest, objectKey, SecretReader } from "../sync/index.js";
+import {
+  followedListings,
+  followsLatest,
+  objectKey,
+  ObjectReader,
+  versionsKey,
+} from "../sync/index.js";
 import { syncClassSecrets, type ClassSync } from "./class-secrets.js";
 import { recordClassStatus, type ObservedStatus } from "./class-status.js";
 import type { ControllerMetrics } from "./controller-metrics.js";
@@ -87,7 +93,7 @@ export class ClassController {
   readonly #custom: CustomObjectsApi;
   readonly #events: EventRecorder;
   readonly #abort = new AbortController();
-  readonly #reader: SecretReader;
+  readonly #reader: ObjectReader;
   readonly #latest: LatestVersions;
   readonly #classes = new Map<string, ClassEntry>();
   readonly #informers: Informer<KubernetesObject>[] = [];
@@ -111,7 +117,7 @@ export class ClassController {
       options.instance ?? "kvsync-controller",
       options.logger,
     );
-    this.#reader = new SecretReader(
+    this.#reader = new ObjectReader(
       options.source,
       this.#abort.signal,
       options.cacheSize ?? 10_000,
@@ -132,21 +138,22 @@ export class ClassController {
   }
 
   /**
-   * Key Vault announced a new version of (vault, name): read it once and sync the classes that
-   * follow the object. A version not newer than the one held (a late or repeated event) syncs
-   * nothing. Returns how many classes were asked.
+   * Key Vault announced a new version of (vault, type, name): read it once and sync the classes
+   * that follow the object. A version not newer than the one held (a late or repeated event)
+   * syncs nothing. Returns how many classes were asked.
    */
   async objectChanged(
     vault: string,
+    type: ObjectType,
     name: string,
     version: string,
     eventTime?: string,
   ): Promise<number> {
     if (this.#options.isLeader?.() === false) return 0;
-    const key = objectKey(vault, name);
+    const key = objectKey(vault, type, name);
     const wanted = [...this.#classes.values()].filter((c) => followsObject(c, key));
     if (wanted.length === 0) return 0;
-    if (!(await this.#latest.announce(vault, name, version, eventTime))) return 0;
+    if (!(await this.#latest.announce(vault, type, name, version, eventTime))) return 0;
     for (const entry of wanted) this.#schedule(entry);
     return wanted.length;
   }
@@ -157,14 +164,11 @@ export class ClassController {
    */
   async resync(): Promise<void> {
     if (this.#options.isLeader?.() === false) return;
-    const followed = new Map<string, Set<string>>();
-    for (const entry of this.#classes.values()) {
-      if (!("spc" in entry.parsed)) continue;
-      const { spc } = entry.parsed;
-      const names = followed.get(spc.keyvaultName) ?? new Set<string>();
-      for (const o of spc.objects) if (followsLatest(o)) names.add(o.objectName.toLowerCase());
-      followed.set(spc.keyvaultName, names);
-    }
+    const followed = followedListings(
+      [...this.#classes.values()].flatMap((entry) =>
+        "spc" in entry.parsed ? [{ spc: entry.parsed.spc }] : [],
+      ),
+    );
     try {
       const forgotten = await this.#latest.recheck(
         followed,
@@ -322,7 +326,7 @@ export class ClassController {
         reader: this.#reader,
         source: this.#options.source,
         signal: this.#abort.signal,
-        latest: (vault, object) => this.#latest.version(vault, object),
+        latest: (vault, type, object) => this.#latest.version(vault, type, object),
       });
       const secrets = spc.secretObjects.map((s) => s.secretName);
       await recordClassStatus(
@@ -454,7 +458,7 @@ function observed(
   return {
     generation: entry.generation,
     objects: spc.objects.flatMap((o) => {
-      const version = sync.versions.get(o.objectName)?.[0];
+      const version = sync.versions.get(versionsKey(o))?.[0];
       return version === undefined
         ? []
         : [{ objectName: o.objectName, objectType: o.objectType, version }];
@@ -466,7 +470,7 @@ function followsObject(entry: ClassEntry, key: string): boolean {
   if (!("spc" in entry.parsed)) return false;
   const { spc } = entry.parsed;
   return spc.objects.some(
-    (o) => followsLatest(o) && objectKey(spc.keyvaultName, o.objectName) === key,
+    (o) => followsLatest(o) && objectKey(spc.keyvaultName, o.objectType, o.objectName) === key,
   );
 }
 

@@ -109,7 +109,7 @@ test("the agent follows the versions its class records, and tells its pod", asyn
     const v2 = await setSecret("ref-api", "api-2");
     // Event Grid tells the controller; the controller records v2 on the class; the watch does
     // the rest.
-    assert.equal(await controller.objectChanged("demo", "ref-api", v2), 1);
+    assert.equal(await controller.objectChanged("demo", "secret", "ref-api", v2), 1);
     await waitUntil(async () => (await fileIn(mount, "ref-api")) === "api-2", "the rotation");
     assert.deepEqual(agentCalls, ["get ref-api@latest", `get ref-api@${v2}`]);
     assert.ok(!agentCalls.some((c) => c.startsWith("list")), "no Key Vault polling per pod");
@@ -177,9 +177,9 @@ test("--from-secret: values come from the synced Secret, and the pod never reads
   });
   const mount = join(dir, "etcd");
   const noVault: ObjectSource = {
-    getSecret: () => Promise.reject(new Error("the pod must not read Key Vault")),
-    listSecrets: () => Promise.reject(new Error("the pod must not list Key Vault")),
-    listSecretVersions: () => Promise.reject(new Error("the pod must not list Key Vault")),
+    get: () => Promise.reject(new Error("the pod must not read Key Vault")),
+    list: () => Promise.reject(new Error("the pod must not list Key Vault")),
+    listVersions: () => Promise.reject(new Error("the pod must not list Key Vault")),
   };
   await waitUntil(async () => {
     const secret = await core
@@ -199,7 +199,7 @@ test("--from-secret: values come from the synced Secret, and the pod never reads
   try {
     await waitUntil(async () => (await fileIn(mount, "ref-token")) === "token-1", "first sync");
     const v2 = await setSecret("ref-token", "token-2");
-    await controller.objectChanged("demo", "ref-token", v2);
+    await controller.objectChanged("demo", "secret", "ref-token", v2);
     await waitUntil(async () => (await fileIn(mount, "ref-token")) === "token-2", "the rotation");
   } finally {
     await running.close();

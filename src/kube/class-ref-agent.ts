@@ -9,12 +9,13 @@ import {
   type KubernetesObject,
 } from "@kubernetes/client-node";
 import { startAgent, type AgentOptions, type RunningAgent } from "../agent/index.js";
+import type { ObjectType } from "../keyvault/index.js";
 import {
   formatProblems,
   parseSecretProviderClass,
   type SecretProviderClass,
 } from "../spc/index.js";
-import { checkSupported, objectKey, type SyncReport } from "../sync/index.js";
+import { objectKey, type SyncReport } from "../sync/index.js";
 import { readClassStatus } from "./class-status.js";
 import { EventReason, EventRecorder } from "./event-recorder.js";
 import { fromSecretProblems, SyncedSecretSource } from "./synced-secret-source.js";
@@ -101,10 +102,9 @@ export async function startClassRefAgent(
       spc: current,
       versions: () =>
         new Map(
-          (readClassStatus(latest)?.objects ?? []).map((o) => [
-            o.objectName.toLowerCase(),
-            o.version,
-          ]),
+          (readClassStatus(latest)?.objects ?? [])
+            .filter((o) => o.objectType === "secret")
+            .map((o) => [o.objectName.toLowerCase(), o.version]),
         ),
     });
   }
@@ -112,13 +112,15 @@ export async function startClassRefAgent(
   function rememberVersions(object: KubernetesObject, current: SecretProviderClass): string[] {
     const changed: string[] = [];
     for (const o of readClassStatus(object)?.objects ?? []) {
-      const key = objectKey(current.keyvaultName, o.objectName);
+      if (!isObjectType(o.objectType)) continue;
+      const type = o.objectType;
+      const key = objectKey(current.keyvaultName, type, o.objectName);
       if (announced.get(key) === o.version) continue;
       announced.set(key, o.version);
       changed.push(o.objectName);
       // The engine reads the version once and keeps it only if it is newer than what it holds.
       agent.engine
-        .newVersion(current.keyvaultName, o.objectName, o.version)
+        .newVersion(current.keyvaultName, type, o.objectName, o.version)
         .catch((error: unknown) => {
           logger.warn(
             { class: id, name: o.objectName, version: o.version, err: describe(error) },
@@ -272,13 +274,11 @@ function classOf(object: KubernetesObject, id: string, fromSecret: boolean): Sec
   if (problems.length > 0) {
     throw new ClassRefError(`--from-secret with ${id}: ${problems.join("; ")}`);
   }
-  try {
-    checkSupported([{ spc: parsed.spc, mountDir: "" }]);
-  } catch (error) {
-    throw new ClassRefError(`--class-ref ${id}: ${describe(error).message}`);
-  }
   return parsed.spc;
 }
+
+const isObjectType = (type: string): type is ObjectType =>
+  type === "secret" || type === "key" || type === "cert";
 
 function fingerprint(object: KubernetesObject): string {
   return `${object.metadata?.uid ?? ""} ${JSON.stringify((object as { spec?: unknown }).spec)}`;

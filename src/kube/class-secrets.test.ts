@@ -3,7 +3,7 @@ import { after, before, test } from "node:test";
 import { CoreV1Api, KubeConfig } from "@kubernetes/client-node";
 import type { ObjectSource } from "../keyvault/index.js";
 import { parseSecretProviderClass } from "../spc/index.js";
-import { SecretReader } from "../sync/index.js";
+import { ObjectReader } from "../sync/index.js";
 import { startVaultFixture, type VaultFixture } from "../vault/test-support/vault-fixture.js";
 import { syncClassSecrets } from "./class-secrets.js";
 import { startFakeApiServer, type FakeApiServer } from "./test-support/fake-api-server.js";
@@ -72,11 +72,11 @@ async function valueIn(namespace: string): Promise<string> {
 test("Secrets exist with no pod, and follow a new version", async () => {
   clock += 10;
   const v1 = (await vault.client().setSecret("shared-db", "db-1")).properties.version ?? "";
-  const reader = new SecretReader(source, new AbortController().signal);
+  const reader = new ObjectReader(source, new AbortController().signal);
   const options = { core, reader, source, signal: new AbortController().signal };
   const first = await syncClassSecrets(classIn("one", "shared-db"), owner("one"), options);
   assert.deepEqual(first.outcomes, [{ secretName: "app-secret", result: "created" }]);
-  assert.deepEqual([...first.versions], [["shared-db", [v1]]]);
+  assert.deepEqual([...first.versions], [["secret/shared-db", [v1]]]);
   assert.equal(await valueIn("one"), "db-1");
   const again = await syncClassSecrets(classIn("one", "shared-db"), owner("one"), options);
   assert.deepEqual(again.outcomes, [{ secretName: "app-secret", result: "unchanged" }]);
@@ -88,7 +88,7 @@ test("Secrets exist with no pod, and follow a new version", async () => {
 });
 
 test("many classes sharing an object, synced together: one read of the new version", async () => {
-  const reader = new SecretReader(source, new AbortController().signal);
+  const reader = new ObjectReader(source, new AbortController().signal);
   const options = { core, reader, source, signal: new AbortController().signal };
   clock += 10;
   await vault.client().setSecret("shared-api", "api-1");

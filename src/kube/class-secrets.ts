@@ -1,7 +1,7 @@
 import type { CoreV1Api } from "@kubernetes/client-node";
 import type { ObjectSource } from "../keyvault/index.js";
 import type { SecretProviderClass } from "../spc/index.js";
-import { classFiles, type LatestResolver, type SecretReader } from "../sync/index.js";
+import { classFiles, type LatestResolver, type ObjectReader } from "../sync/index.js";
 import { desiredSecret, type ClassRef } from "./desired-secret.js";
 import { applySecret, type ApplyResult } from "./secret-applier.js";
 
@@ -13,7 +13,7 @@ import { applySecret, type ApplyResult } from "./secret-applier.js";
 
 export interface ClassSecretsOptions {
   core: CoreV1Api;
-  reader: SecretReader;
+  reader: ObjectReader;
   source: ObjectSource;
   signal: AbortSignal;
   /** The cluster-wide answer to "which version is latest" (else each sync reads it). */

@@ -223,9 +223,9 @@ test("with no leader known, a follower answers 503 and acts on nothing (Event Gr
   const classes = new ClassController({
     kubeconfig,
     source: {
-      getSecret: () => Promise.reject(new Error("a follower must not read")),
-      listSecrets: () => Promise.reject(new Error("a follower must not list")),
-      listSecretVersions: () => Promise.reject(new Error("a follower must not list")),
+      get: () => Promise.reject(new Error("a follower must not read")),
+      list: () => Promise.reject(new Error("a follower must not list")),
+      listVersions: () => Promise.reject(new Error("a follower must not list")),
     },
     logger: pino({ level: "silent" }),
     isLeader: () => false,

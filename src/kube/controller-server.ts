@@ -3,8 +3,8 @@ import type { Logger } from "pino";
 import {
   BODY_LIMIT,
   DEFAULT_EVENTS_PATH,
+  announcedObjectTypes,
   isNewVersionEvent,
-  isSecretEvent,
   registerEventReceiver,
   type EventReceiverAuth,
 } from "../eventgrid/receiver/index.js";
@@ -60,36 +60,42 @@ export async function startControllerServer(
     auth: options.auth,
     metrics: metrics.registry,
     onEvent: async (event) => {
-      if (!isSecretEvent(event) || !isNewVersionEvent(event)) return;
+      if (!isNewVersionEvent(event)) return;
       const { VaultName, ObjectName, Version } = event.data;
-      try {
-        const asked = await classes.objectChanged(
-          VaultName,
-          ObjectName,
-          Version,
-          event.time || undefined,
-        );
-        logger.info(
-          {
-            eventId: event.id,
-            vault: VaultName,
-            name: ObjectName,
-            version: Version,
-            classes: asked,
-          },
-          "new version event",
-        );
-      } catch (error) {
-        logger.warn(
-          {
-            eventId: event.id,
-            vault: VaultName,
-            name: ObjectName,
-            err: { message: error instanceof Error ? error.message.split("\n")[0] : String(error) },
-          },
-          "cannot read the event's version; the resync will catch up",
-        );
-      }
+      // A certificate's event also reaches the classes that mount its managed key or secret.
+      const [own, ...managed] = announcedObjectTypes(event);
+      await Promise.all(
+        [own, ...managed].map(async (type) => {
+          if (type === undefined) return;
+          const object = { vault: VaultName, type, name: ObjectName };
+          try {
+            const asked = await classes.objectChanged(
+              VaultName,
+              type,
+              ObjectName,
+              Version,
+              event.time || undefined,
+            );
+            // Quiet for a certificate's managed objects that no class mounts.
+            if (asked === 0 && type !== own) return;
+            logger.info(
+              { eventId: event.id, ...object, version: Version, classes: asked },
+              "new version event",
+            );
+          } catch (error) {
+            logger.warn(
+              {
+                eventId: event.id,
+                ...object,
+                err: {
+                  message: error instanceof Error ? error.message.split("\n")[0] : String(error),
+                },
+              },
+              "cannot read the event's version; the resync will catch up",
+            );
+          }
+        }),
+      );
     },
   });
   app.get("/healthz", (_request, reply) => reply.send({ status: "ok" }));

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { V1Secret } from "@kubernetes/client-node";
+import { KeyMaterialError, tlsSecretPart } from "../render/index.js";
 import type { SecretObjectSpec, SecretProviderClass } from "../spc/index.js";
 
 /**
@@ -18,6 +19,16 @@ export interface ClassRef {
   readonly kind: string;
   readonly name: string;
   readonly uid: string;
+}
+
+export const TLS_SECRET_TYPE = "kubernetes.io/tls";
+
+/** A file that cannot be split into a tls Secret's key; the message never quotes the content. */
+export class TlsSecretError extends Error {
+  constructor(secretName: string, key: string, objectName: string, reason: string) {
+    super(`secretObjects ${secretName} (kubernetes.io/tls): ${key} from ${objectName}: ${reason}`);
+    this.name = "TlsSecretError";
+  }
 }
 
 export class MissingFileError extends Error {
@@ -39,7 +50,9 @@ export function desiredSecret(
   for (const { key, objectName } of spec.data) {
     const content = files.get(objectName);
     if (content === undefined) throw new MissingFileError(spec.secretName, key, objectName);
-    data[key] = content.toString("base64");
+    data[key] = (
+      spec.type === TLS_SECRET_TYPE ? tlsPart(spec, key, objectName, content) : content
+    ).toString("base64");
   }
   return {
     apiVersion: "v1",
@@ -63,6 +76,22 @@ export function desiredSecret(
     },
     data,
   };
+}
+
+/**
+ * A kubernetes.io/tls Secret holds tls.crt (the certificates) and tls.key (the key, PKCS#1 or
+ * SEC 1), split from the file as the CSI driver splits it; the class schema allows no other key.
+ */
+function tlsPart(spec: SecretObjectSpec, key: string, objectName: string, content: Buffer): Buffer {
+  if (key !== "tls.crt" && key !== "tls.key") {
+    throw new TlsSecretError(spec.secretName, key, objectName, "takes only tls.crt and tls.key");
+  }
+  try {
+    return tlsSecretPart(content, key);
+  } catch (error) {
+    if (!(error instanceof KeyMaterialError)) throw error;
+    throw new TlsSecretError(spec.secretName, key, objectName, error.message);
+  }
 }
 
 /** sha256 over the sorted keys and their base64 values: stable whatever the key order. */

@@ -1,10 +1,10 @@
-import type { FetchedSecret, ObjectSource } from "../keyvault/index.js";
-import { objectKey, type SecretReader } from "../sync/index.js";
+import type { FetchedObject, ObjectSource, ObjectType } from "../keyvault/index.js";
+import { objectKey, type FollowedListing, type ObjectReader } from "../sync/index.js";
 import { compareToHeld, preciseEventTime, type VersionStamp } from "../sync/version-order.js";
 
 /**
  * The controller's one answer, for the whole cluster, to "which version is latest?" per
- * (vault, object). However many classes follow an object and whenever their syncs run, they all
+ * (vault, type, object). However many classes follow an object and whenever their syncs run, they all
  * sync the version held here, and the reader fetches each version from Key Vault once:
  *  - an Event Grid event names the new version: that version is read (the one read it costs)
  *    and held if it is newer, with no read of "latest";
@@ -19,29 +19,29 @@ interface Held extends VersionStamp {
 }
 
 export class LatestVersions {
-  readonly #reader: SecretReader;
+  readonly #reader: ObjectReader;
   readonly #held = new Map<string, Held>();
   readonly #resolving = new Map<string, Promise<string>>();
   /** Objects with an event being read: the resync leaves them to it. */
   readonly #announcing = new Map<string, number>();
 
-  constructor(reader: SecretReader) {
+  constructor(reader: ObjectReader) {
     this.#reader = reader;
   }
 
   /** The version to sync for an object that follows "latest". */
-  version(vault: string, name: string): Promise<string> {
-    const key = objectKey(vault, name);
+  version(vault: string, type: ObjectType, name: string): Promise<string> {
+    const key = objectKey(vault, type, name);
     const held = this.#held.get(key);
     if (held !== undefined) return Promise.resolve(held.version);
     let resolving = this.#resolving.get(key);
     if (resolving === undefined) {
       resolving = this.#reader
-        .read(vault, name, undefined)
-        .then(async (secret) => {
+        .read(vault, type, name, undefined)
+        .then(async (fetched) => {
           // An event may have landed while we read: keep whichever is newer.
-          await this.#offer(vault, name, stampOf(secret, undefined), true);
-          return this.#held.get(key)?.version ?? secret.version;
+          await this.#offer(vault, type, name, stampOf(fetched, undefined), true);
+          return this.#held.get(key)?.version ?? fetched.version;
         })
         .finally(() => this.#resolving.delete(key));
       this.#resolving.set(key, resolving);
@@ -55,16 +55,17 @@ export class LatestVersions {
    */
   async announce(
     vault: string,
+    type: ObjectType,
     name: string,
     version: string,
     eventTime: string | undefined,
   ): Promise<boolean> {
-    const key = objectKey(vault, name);
+    const key = objectKey(vault, type, name);
     this.#announcing.set(key, (this.#announcing.get(key) ?? 0) + 1);
     try {
-      const secret = await this.#reader.read(vault, name, version);
+      const fetched = await this.#reader.read(vault, type, name, version);
       const precise = eventTime === undefined ? undefined : preciseEventTime(eventTime);
-      return await this.#offer(vault, name, stampOf(secret, precise), false);
+      return await this.#offer(vault, type, name, stampOf(fetched, precise), false);
     } finally {
       const left = (this.#announcing.get(key) ?? 1) - 1;
       if (left === 0) this.#announcing.delete(key);
@@ -79,16 +80,16 @@ export class LatestVersions {
    * forgotten, as objectKeys.
    */
   async recheck(
-    followed: ReadonlyMap<string, ReadonlySet<string>>,
+    followed: readonly FollowedListing[],
     source: ObjectSource,
     signal: AbortSignal,
   ): Promise<string[]> {
     const forgotten: string[] = [];
-    for (const [vault, names] of followed) {
-      const listing = await source.listSecrets(vault, signal);
+    for (const { vault, type, names } of followed) {
+      const listing = await source.list(vault, type, signal);
       for (const entry of listing) {
         if (!names.has(entry.name.toLowerCase()) || !entry.enabled) continue;
-        const key = objectKey(vault, entry.name);
+        const key = objectKey(vault, type, entry.name);
         const held = this.#held.get(key)?.updatedOn;
         const listed = entry.updatedOn?.getTime();
         if (held === undefined || listed === undefined || listed <= held.getTime()) continue;
@@ -100,8 +101,14 @@ export class LatestVersions {
     return forgotten;
   }
 
-  async #offer(vault: string, name: string, candidate: Held, isLatest: boolean): Promise<boolean> {
-    const key = objectKey(vault, name);
+  async #offer(
+    vault: string,
+    type: ObjectType,
+    name: string,
+    candidate: Held,
+    isLatest: boolean,
+  ): Promise<boolean> {
+    const key = objectKey(vault, type, name);
     const held = this.#held.get(key);
     const order = compareToHeld(candidate, held);
     if (order === "same" || order === "older") {
@@ -113,7 +120,7 @@ export class LatestVersions {
     if (order === "tie" && !isLatest) {
       // Two versions made in the same second, and no event time to tell them apart: Key Vault's
       // own "latest" settles it (a read only this rare case costs).
-      const latest = await this.#reader.read(vault, name, undefined);
+      const latest = await this.#reader.read(vault, type, name, undefined);
       if (latest.version !== candidate.version) return false;
     }
     this.#held.set(key, candidate);
@@ -121,11 +128,11 @@ export class LatestVersions {
   }
 }
 
-function stampOf(secret: FetchedSecret, eventTime: string | undefined): Held {
+function stampOf(fetched: FetchedObject, eventTime: string | undefined): Held {
   return {
-    version: secret.version,
-    createdOn: secret.createdOn,
-    updatedOn: secret.updatedOn,
+    version: fetched.version,
+    createdOn: fetched.createdOn,
+    updatedOn: fetched.updatedOn,
     eventTime,
   };
 }

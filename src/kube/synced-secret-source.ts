@@ -1,12 +1,14 @@
 import type { CoreV1Api } from "@kubernetes/client-node";
 import type {
-  FetchedSecret,
+  FetchedObject,
+  ObjectListing,
   ObjectSource,
-  SecretListing,
-  SecretVersionProperties,
+  ObjectType,
+  VersionProperties,
 } from "../keyvault/index.js";
 import type { SecretProviderClass } from "../spc/index.js";
 import { SecretValue } from "../util/secret-value.js";
+import { TLS_SECRET_TYPE } from "./desired-secret.js";
 
 /**
  * `kvsync agent --class-ref … --from-secret`: values come from the Kubernetes Secrets the
@@ -31,6 +33,16 @@ export function fromSecretProblems(spc: SecretProviderClass): string[] {
   const mapped = secretKeys(spc);
   return spc.objects.flatMap((o) => {
     const problems: string[] = [];
+    if (o.objectType !== "secret") {
+      // Its Secret holds the rendered PEM, not the key or certificate Key Vault returns.
+      problems.push(`${o.objectName}: objectType ${o.objectType} (--from-secret reads secrets)`);
+      return problems;
+    }
+    if (tlsOnly(spc, o.fileName)) {
+      problems.push(
+        `${o.objectName}: only in kubernetes.io/tls Secrets, which hold tls.crt and tls.key split from the file, not the file`,
+      );
+    }
     if (!mapped.has(o.objectName.toLowerCase())) {
       problems.push(`${o.objectName}: not in any secretObjects entry, so no Secret holds it`);
     }
@@ -55,11 +67,12 @@ export class SyncedSecretSource implements ObjectSource {
     this.#keys = secretKeys(options.spc);
   }
 
-  async getSecret(
+  async get(
     _vault: string,
+    _type: ObjectType,
     name: string,
     version: string | undefined,
-  ): Promise<FetchedSecret> {
+  ): Promise<FetchedObject> {
     const where = this.#keys.get(name.toLowerCase());
     if (where === undefined) throw new Error(`${name} is in no secretObjects entry of the class`);
     const current = this.#options.versions().get(name.toLowerCase());
@@ -87,11 +100,11 @@ export class SyncedSecretSource implements ObjectSource {
   }
 
   /** Nothing to poll: the class's recorded versions are the only news. */
-  listSecrets(): Promise<SecretListing[]> {
+  list(): Promise<ObjectListing[]> {
     return Promise.resolve([]);
   }
 
-  listSecretVersions(): Promise<SecretVersionProperties[]> {
+  listVersions(): Promise<VersionProperties[]> {
     return Promise.reject(new Error("--from-secret reads one version per object"));
   }
 }
@@ -104,6 +117,7 @@ function secretKeys(spc: SecretProviderClass): Map<string, { secretName: string;
   const keys = new Map<string, { secretName: string; key: string }>();
   for (const object of spc.objects) {
     for (const spec of spc.secretObjects) {
+      if (spec.type === TLS_SECRET_TYPE) continue;
       const entry = spec.data.find((d) => d.objectName === object.fileName);
       if (entry === undefined) continue;
       keys.set(object.objectName.toLowerCase(), { secretName: spec.secretName, key: entry.key });
@@ -111,4 +125,12 @@ function secretKeys(spc: SecretProviderClass): Map<string, { secretName: string;
     }
   }
   return keys;
+}
+
+/** Whether every secretObjects entry that maps the file is a kubernetes.io/tls Secret. */
+function tlsOnly(spc: SecretProviderClass, fileName: string): boolean {
+  const mapping = spc.secretObjects.filter((spec) =>
+    spec.data.some((d) => d.objectName === fileName),
+  );
+  return mapping.length > 0 && mapping.every((spec) => spec.type === TLS_SECRET_TYPE);
 }

@@ -31,3 +31,5 @@ export {
   UnknownContentTypeError,
   ObjectEncodingError,
 } from "./errors.js";
+export { tlsSecretPart } from "./tls-secret.js";
+export type { TlsSecretKey } from "./tls-secret.js";

@@ -1,4 +1,4 @@
-import type { SecretListing } from "../keyvault/index.js";
+import type { ObjectListing } from "../keyvault/index.js";
 
 /**
  * The cheap poll's decision: of the names we follow in one vault, which ones Key Vault lists
@@ -6,7 +6,7 @@ import type { SecretListing } from "../keyvault/index.js";
  * are left alone: their files keep the last good content.
  */
 export function changedObjects(
-  listing: readonly SecretListing[],
+  listing: readonly ObjectListing[],
   followed: ReadonlySet<string>,
   heldUpdatedOn: (name: string) => Date | undefined,
 ): string[] {

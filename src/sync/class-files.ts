@@ -1,9 +1,15 @@
-import type { FetchedSecret, ObjectSource } from "../keyvault/index.js";
+import type { FetchedObject, ObjectSource, ObjectType } from "../keyvault/index.js";
 import type { PayloadFile } from "../mount/index.js";
-import { renderCertificateSecret, renderSecret } from "../render/index.js";
+import {
+  renderCertificate,
+  renderCertificateSecret,
+  renderKey,
+  renderSecret,
+  type KeyVaultJsonWebKey,
+} from "../render/index.js";
 import type { SecretProviderClass, SpcObject } from "../spc/index.js";
 import { selectHistory } from "./desired-versions.js";
-import type { SecretReader } from "./secret-reader.js";
+import type { ObjectReader } from "./object-reader.js";
 
 /**
  * The files a class writes, by path, as the CSI Azure provider lays them out: `<fileName>` per
@@ -14,25 +20,38 @@ import type { SecretReader } from "./secret-reader.js";
 
 export function objectFiles(
   object: SpcObject,
-  secrets: readonly FetchedSecret[],
+  versions: readonly FetchedObject[],
 ): [string, PayloadFile][] {
-  return secrets.map((secret, n) => [
+  return versions.map((fetched, n) => [
     object.versionHistory > 1 ? `${object.fileName}/${n}` : object.fileName,
-    {
-      data:
-        secret.certificateKeyId === undefined
-          ? renderSecret(object.objectName, secret.value.reveal(), object.encoding)
-          : // A certificate's secret: the key and chain as PEM, or the PFX (objectFormat).
-            renderCertificateSecret(secret.value.reveal(), secret.contentType, object.format, {
-              encoding: object.encoding,
-            }),
-      mode: object.fileMode,
-    },
+    { data: renderObject(object, fetched), mode: object.fileMode },
   ]);
 }
 
+/** One version's file content, per objectType, as the CSI Azure provider writes it. */
+function renderObject(object: SpcObject, fetched: FetchedObject): Buffer {
+  const value = fetched.value.reveal();
+  switch (object.objectType) {
+    case "key":
+      return renderKey(JSON.parse(value) as KeyVaultJsonWebKey);
+    case "cert":
+      return renderCertificate(value);
+    case "secret":
+      return fetched.certificateKeyId === undefined
+        ? renderSecret(object.objectName, value, object.encoding)
+        : // A certificate's secret: the key and chain as PEM, or the PFX (objectFormat).
+          renderCertificateSecret(value, fetched.contentType, object.format, {
+            encoding: object.encoding,
+          });
+  }
+}
+
 /** Which version "latest" is, when the caller keeps its own answer (the controller does). */
-export type LatestResolver = (vault: string, name: string) => Promise<string>;
+export type LatestResolver = (vault: string, type: ObjectType, name: string) => Promise<string>;
+
+/** The key of classFiles' `versions`: a class may mount a certificate's cert and its secret. */
+export const versionsKey = (object: Pick<SpcObject, "objectType" | "objectName">): string =>
+  `${object.objectType}/${object.objectName}`;
 
 /**
  * The class's files now, and the version each object's files hold (newest first). Without
@@ -40,7 +59,7 @@ export type LatestResolver = (vault: string, name: string) => Promise<string>;
  */
 export async function classFiles(
   spc: SecretProviderClass,
-  reader: SecretReader,
+  reader: ObjectReader,
   source: ObjectSource,
   signal: AbortSignal,
   latest?: LatestResolver,
@@ -48,12 +67,12 @@ export async function classFiles(
   const files = new Map<string, PayloadFile>();
   const versions = new Map<string, readonly string[]>();
   for (const object of spc.objects) {
-    const secrets = await objectVersions(spc.keyvaultName, object, reader, source, signal, latest);
+    const fetched = await objectVersions(spc.keyvaultName, object, reader, source, signal, latest);
     versions.set(
-      object.objectName,
-      secrets.map((s) => s.version),
+      versionsKey(object),
+      fetched.map((f) => f.version),
     );
-    for (const [path, file] of objectFiles(object, secrets)) files.set(path, file);
+    for (const [path, file] of objectFiles(object, fetched)) files.set(path, file);
   }
   return { files, versions };
 }
@@ -61,19 +80,19 @@ export async function classFiles(
 async function objectVersions(
   vault: string,
   object: SpcObject,
-  reader: SecretReader,
+  reader: ObjectReader,
   source: ObjectSource,
   signal: AbortSignal,
   latest: LatestResolver | undefined,
-): Promise<FetchedSecret[]> {
+): Promise<FetchedObject[]> {
+  const { objectType: type, objectName: name } = object;
   if (object.versionHistory > 1) {
-    const listed = await source.listSecretVersions(vault, object.objectName, signal);
+    const listed = await source.listVersions(vault, type, name, signal);
     const selected = selectHistory(listed, object.versionHistory, object.objectVersion);
-    if (selected.length === 0) throw new Error(`${object.objectName} has no enabled version`);
-    return Promise.all(selected.map((v) => reader.read(vault, object.objectName, v)));
+    if (selected.length === 0) throw new Error(`${type} ${name} has no enabled version`);
+    return Promise.all(selected.map((v) => reader.read(vault, type, name, v)));
   }
   const version =
-    object.objectVersion ??
-    (latest === undefined ? undefined : await latest(vault, object.objectName));
-  return [await reader.read(vault, object.objectName, version)];
+    object.objectVersion ?? (latest === undefined ? undefined : await latest(vault, type, name));
+  return [await reader.read(vault, type, name, version)];
 }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import type { SecretListing, SecretVersionProperties } from "../keyvault/index.js";
+import type { ObjectListing, VersionProperties } from "../keyvault/index.js";
 import { changedObjects } from "./changed-objects.js";
 import { sameVersions, selectHistory } from "./desired-versions.js";
 import { mergeRequests, TriggerQueue, type SyncRequest } from "./trigger-queue.js";
@@ -63,7 +63,7 @@ describe("preciseEventTime", () => {
 });
 
 describe("selectHistory", () => {
-  const v = (version: string, created: number, enabled = true): SecretVersionProperties => ({
+  const v = (version: string, created: number, enabled = true): VersionProperties => ({
     name: "s",
     version,
     enabled,
@@ -91,7 +91,7 @@ test("sameVersions compares per object, in order", () => {
 });
 
 describe("changedObjects (the cheap poll)", () => {
-  const listing: SecretListing[] = [
+  const listing: ObjectListing[] = [
     { name: "Same", updatedOn: at(10), enabled: true },
     { name: "moved", updatedOn: at(30), enabled: true },
     { name: "unknown-yet", updatedOn: at(5), enabled: true },

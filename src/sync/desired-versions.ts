@@ -1,4 +1,4 @@
-import type { SecretVersionProperties } from "../keyvault/index.js";
+import type { VersionProperties } from "../keyvault/index.js";
 
 /** Pure decisions about which versions a target should hold. */
 
@@ -8,7 +8,7 @@ import type { SecretVersionProperties } from "../keyvault/index.js";
  * reversed (later listed = newer), which is the best the one-second `created` allows.
  */
 export function selectHistory(
-  versions: readonly SecretVersionProperties[],
+  versions: readonly VersionProperties[],
   count: number,
   pinned: string | undefined,
 ): string[] {

@@ -12,13 +12,13 @@ export type {
 } from "./sync-engine.js";
 export { Poller } from "./poller.js";
 export type { PollerOptions, Timers } from "./poller.js";
-export { checkSupported, UnsupportedObjectError } from "./sync-target.js";
-export type { SyncTargetSpec } from "./sync-target.js";
+export { followedListings } from "./sync-target.js";
+export type { FollowedListing, SyncTargetSpec } from "./sync-target.js";
 export type { TriggerKind } from "./trigger-queue.js";
 export { DEFAULT_POLL_INTERVAL_MS } from "./poller.js";
-export { classFiles, objectFiles } from "./class-files.js";
+export { classFiles, objectFiles, versionsKey } from "./class-files.js";
 export type { LatestResolver } from "./class-files.js";
-export { SecretReader } from "./secret-reader.js";
+export { ObjectReader } from "./object-reader.js";
 export { changedObjects } from "./changed-objects.js";
 export { objectKey } from "./object-key.js";
 export { followsLatest } from "./sync-target.js";

@@ -1,13 +1,13 @@
 import type { Logger } from "pino";
-import type { ObjectSource, SecretVersionProperties } from "../keyvault/index.js";
+import type { ObjectSource, ObjectType, VersionProperties } from "../keyvault/index.js";
 import { cleanStale, writeAtomically, type PayloadFile } from "../mount/index.js";
 import type { SpcObject } from "../spc/index.js";
 import { changedObjects } from "./changed-objects.js";
 import { objectFiles } from "./class-files.js";
 import { sameVersions, selectHistory, type DesiredVersions } from "./desired-versions.js";
 import { objectKey } from "./object-key.js";
-import { SecretReader } from "./secret-reader.js";
-import { checkSupported, followsLatest, type SyncTargetSpec } from "./sync-target.js";
+import { ObjectReader } from "./object-reader.js";
+import { followedListings, followsLatest, type SyncTargetSpec } from "./sync-target.js";
 import { TriggerQueue, type SyncRequest, type TriggerKind } from "./trigger-queue.js";
 import { compareToHeld, preciseEventTime } from "./version-order.js";
 
@@ -40,6 +40,7 @@ export interface ObjectVersion {
 
 export interface DetectedVersion {
   readonly vault: string;
+  readonly type: ObjectType;
   readonly name: string;
   readonly version: string;
   readonly trigger: TriggerKind;
@@ -67,16 +68,15 @@ interface TargetState {
 export class SyncEngine {
   readonly #options: SyncEngineOptions;
   readonly #abort = new AbortController();
-  readonly #reader: SecretReader;
+  readonly #reader: ObjectReader;
   readonly #queue: TriggerQueue;
   readonly #targets: TargetState[];
   /** objectKey → newest version known. */
   readonly #latest = new Map<string, HeldVersion>();
 
   constructor(options: SyncEngineOptions) {
-    checkSupported(options.targets);
     this.#options = options;
-    this.#reader = new SecretReader(options.source, this.#abort.signal, options.cacheSize);
+    this.#reader = new ObjectReader(options.source, this.#abort.signal, options.cacheSize);
     this.#queue = new TriggerQueue((request) => this.#run(request));
     this.#targets = options.targets.map((spec, i) => ({
       id: `${spec.spc.namespace}/${spec.spc.name}#${i}`,
@@ -109,25 +109,31 @@ export class SyncEngine {
     await this.#queue.idle();
   }
 
+  /** Whether some target follows the latest version of (vault, type, name). */
+  follows(vault: string, type: ObjectType, name: string): boolean {
+    return this.#following(vault, type, name).length > 0;
+  }
+
   /**
-   * A SecretNewVersionCreated: reads that version (once), keeps it if it is newer than the one
+   * A …NewVersionCreated event: reads that version (once), keeps it if it is newer than the one
    * held, and syncs the targets that follow the object. `eventTime` is the event's own time
    * (propagation is measured from it; it orders versions made in the same second). Returns how
    * many targets were asked.
    */
   async newVersion(
     vault: string,
+    type: ObjectType,
     name: string,
     version: string,
     eventTime?: string,
   ): Promise<number> {
-    const targets = this.#following(vault, name);
+    const targets = this.#following(vault, type, name);
     if (targets.length === 0) return 0;
-    const secret = await this.#reader.read(vault, name, version);
+    const fetched = await this.#reader.read(vault, type, name, version);
     const precise = eventTime === undefined ? undefined : preciseEventTime(eventTime);
-    if (!(await this.#offer(vault, name, { ...stampOf(secret), eventTime: precise }))) {
+    if (!(await this.#offer(vault, type, name, { ...stampOf(fetched), eventTime: precise }))) {
       this.#options.logger.info(
-        { vault, name, version },
+        { vault, type, name, version },
         "event for a version not newer than the one held: ignored",
       );
       return 0;
@@ -137,31 +143,25 @@ export class SyncEngine {
     return targets.length;
   }
 
-  /** The cheap poll: list each vault, read only what changed, retry targets that failed. */
+  /**
+   * The cheap poll: list each vault (one list per object type followed), read only what changed,
+   * retry targets that failed.
+   */
   async poll(trigger: TriggerKind = "poll"): Promise<void> {
-    const vaults = new Map<string, Set<string>>();
-    for (const t of this.#targets) {
-      const vault = t.spec.spc.keyvaultName;
-      const names = vaults.get(vault) ?? new Set<string>();
-      for (const o of t.spec.spc.objects)
-        if (followsLatest(o)) names.add(o.objectName.toLowerCase());
-      vaults.set(vault, names);
-    }
-    for (const [vault, names] of vaults) {
-      if (names.size === 0) continue;
+    for (const { vault, type, names } of followedListings(this.#targets.map((t) => t.spec))) {
       try {
-        const listing = await this.#options.source.listSecrets(vault, this.#abort.signal);
-        const held = (name: string) => this.#latest.get(objectKey(vault, name))?.updatedOn;
+        const listing = await this.#options.source.list(vault, type, this.#abort.signal);
+        const held = (name: string) => this.#latest.get(objectKey(vault, type, name))?.updatedOn;
         for (const name of changedObjects(listing, names, held)) {
-          const secret = await this.#reader.read(vault, name, undefined);
-          if (await this.#offer(vault, name, secret)) {
-            this.#options.onDetected?.({ vault, name, version: secret.version, trigger });
-            this.#enqueue(this.#following(vault, name), trigger);
+          const fetched = await this.#reader.read(vault, type, name, undefined);
+          if (await this.#offer(vault, type, name, fetched)) {
+            this.#options.onDetected?.({ vault, type, name, version: fetched.version, trigger });
+            this.#enqueue(this.#following(vault, type, name), trigger);
           }
         }
       } catch (error) {
         if (this.#abort.signal.aborted) return;
-        this.#options.logger.warn({ vault, err: describe(error) }, "poll failed; files kept");
+        this.#options.logger.warn({ vault, type, err: describe(error) }, "poll failed; files kept");
       }
     }
     this.#enqueue(
@@ -180,16 +180,24 @@ export class SyncEngine {
    * Refresh one object now (the dashboard's button): read its latest, keep it if newer, and
    * re-sync every target that uses it, pinned or not. Returns how many targets were asked.
    */
-  async refreshObject(vault: string, name: string): Promise<number> {
-    const key = objectKey(vault, name);
+  async refreshObject(vault: string, type: ObjectType, name: string): Promise<number> {
+    const key = objectKey(vault, type, name);
     const targets = this.#targets.filter((t) =>
-      t.spec.spc.objects.some((o) => objectKey(t.spec.spc.keyvaultName, o.objectName) === key),
+      t.spec.spc.objects.some(
+        (o) => objectKey(t.spec.spc.keyvaultName, o.objectType, o.objectName) === key,
+      ),
     );
     if (targets.length === 0) return 0;
-    if (this.#following(vault, name).length > 0) {
-      const secret = await this.#reader.read(vault, name, undefined);
-      if (await this.#offer(vault, name, secret)) {
-        this.#options.onDetected?.({ vault, name, version: secret.version, trigger: "manual" });
+    if (this.#following(vault, type, name).length > 0) {
+      const fetched = await this.#reader.read(vault, type, name, undefined);
+      if (await this.#offer(vault, type, name, fetched)) {
+        this.#options.onDetected?.({
+          vault,
+          type,
+          name,
+          version: fetched.version,
+          trigger: "manual",
+        });
       }
     }
     this.#enqueue(targets, "manual");
@@ -207,25 +215,32 @@ export class SyncEngine {
     }
   }
 
-  #following(vault: string, name: string): TargetState[] {
-    const key = objectKey(vault, name);
+  #following(vault: string, type: ObjectType, name: string): TargetState[] {
+    const key = objectKey(vault, type, name);
     return this.#targets.filter((t) =>
       t.spec.spc.objects.some(
-        (o) => followsLatest(o) && objectKey(t.spec.spc.keyvaultName, o.objectName) === key,
+        (o) =>
+          followsLatest(o) &&
+          objectKey(t.spec.spc.keyvaultName, o.objectType, o.objectName) === key,
       ),
     );
   }
 
-  /** Never roll back: true when `secret` became the held latest. */
-  async #offer(vault: string, name: string, secret: HeldVersion): Promise<boolean> {
-    const key = objectKey(vault, name);
+  /** Never roll back: true when `offered` became the held latest. */
+  async #offer(
+    vault: string,
+    type: ObjectType,
+    name: string,
+    offered: HeldVersion,
+  ): Promise<boolean> {
+    const key = objectKey(vault, type, name);
     const held = this.#latest.get(key);
-    let ordering = compareToHeld(secret, held);
-    let candidate: HeldVersion = secret;
+    let ordering = compareToHeld(offered, held);
+    let candidate: HeldVersion = offered;
     if (ordering === "tie") {
       // Same second: only Key Vault knows which is latest, so ask it (one shared read).
-      const latest = await this.#reader.read(vault, name, undefined);
-      candidate = latest.version === secret.version ? secret : latest;
+      const latest = await this.#reader.read(vault, type, name, undefined);
+      candidate = latest.version === offered.version ? offered : latest;
       ordering = candidate.version === held?.version ? "same" : "newer";
     }
     if (ordering !== "newer") return false;
@@ -280,10 +295,12 @@ export class SyncEngine {
     const payload = new Map<string, PayloadFile>();
     for (const [i, object] of spc.objects.entries()) {
       const versions = desired[i] ?? [];
-      const secrets = await Promise.all(
-        versions.map((v) => this.#reader.read(spc.keyvaultName, object.objectName, v)),
+      const fetched = await Promise.all(
+        versions.map((v) =>
+          this.#reader.read(spc.keyvaultName, object.objectType, object.objectName, v),
+        ),
       );
-      for (const [path, file] of objectFiles(object, secrets)) payload.set(path, file);
+      for (const [path, file] of objectFiles(object, fetched)) payload.set(path, file);
     }
     const result = await writeAtomically(mountDir, payload);
     target.written = desired;
@@ -297,37 +314,35 @@ export class SyncEngine {
     relist: boolean,
   ): Promise<readonly string[]> {
     const vault = target.spec.spc.keyvaultName;
+    const { objectType: type, objectName: name } = object;
     if (object.versionHistory > 1) {
       const known = target.history.get(index);
       if (known !== undefined && !relist) return known;
-      const versions = await this.#options.source.listSecretVersions(
+      const versions = await this.#options.source.listVersions(
         vault,
-        object.objectName,
+        type,
+        name,
         this.#abort.signal,
       );
       const selected = selectHistory(versions, object.versionHistory, object.objectVersion);
       if (selected.length === 0) {
-        throw new Error(`${object.objectName} has no enabled version to write`);
+        throw new Error(`${type} ${name} has no enabled version to write`);
       }
       target.history.set(index, selected);
       // The newest listed version is the latest too: the poll then compares against it rather
       // than reading "latest" on every round.
       const newest = versions.find((v) => v.version === selectHistory(versions, 1, undefined)[0]);
-      if (newest !== undefined) await this.#offer(vault, object.objectName, newest);
+      if (newest !== undefined) await this.#offer(vault, type, name, newest);
       return selected;
     }
     if (object.objectVersion !== undefined) return [object.objectVersion];
-    const key = objectKey(vault, object.objectName);
+    const key = objectKey(vault, type, name);
     let held = this.#latest.get(key);
     if (held === undefined) {
-      await this.#offer(
-        vault,
-        object.objectName,
-        await this.#reader.read(vault, object.objectName, undefined),
-      );
+      await this.#offer(vault, type, name, await this.#reader.read(vault, type, name, undefined));
       held = this.#latest.get(key);
     }
-    if (held === undefined) throw new Error(`no version of ${object.objectName} is known`);
+    if (held === undefined) throw new Error(`no version of ${type} ${name} is known`);
     return [held.version];
   }
 }
@@ -342,10 +357,10 @@ function versionsOf(target: TargetState): ObjectVersion[] {
 }
 
 /** The held latest: a version's properties and, when an event announced it, the event's time. */
-type HeldVersion = SecretVersionProperties & { readonly eventTime?: string | undefined };
+type HeldVersion = VersionProperties & { readonly eventTime?: string | undefined };
 
 /** Only the properties: the held latest never keeps a value alive. */
-function stampOf(p: SecretVersionProperties): SecretVersionProperties {
+function stampOf(p: VersionProperties): VersionProperties {
   const { name, version, enabled, createdOn, updatedOn } = p;
   return { name, version, enabled, createdOn, updatedOn };
 }

@@ -1,3 +1,4 @@
+import type { ObjectType } from "../keyvault/index.js";
 import type { SecretProviderClass, SpcObject } from "../spc/index.js";
 
 /** A class and the folder its files go to; the unit that one sync makes consistent. */
@@ -6,28 +7,34 @@ export interface SyncTargetSpec {
   readonly mountDir: string;
 }
 
-export class UnsupportedObjectError extends Error {
-  constructor(readonly problems: readonly string[]) {
-    super(problems.join("\n"));
-    this.name = "UnsupportedObjectError";
-  }
-}
-
-/** Refuses, at start, what the sync cannot write yet, naming every object at once. */
-export function checkSupported(targets: readonly SyncTargetSpec[]): void {
-  const problems: string[] = [];
-  for (const { spc } of targets) {
-    spc.objects.forEach((object, i) => {
-      if (object.objectType !== "secret") {
-        problems.push(
-          `${spc.name}: objects[${i}] ${object.objectName}: objectType ${object.objectType} is supported once certificate support lands; use objectType secret for now`,
-        );
-      }
-    });
-  }
-  if (problems.length > 0) throw new UnsupportedObjectError(problems);
-}
-
 /** Whether the object follows Key Vault's latest (and so is refreshed by events and polls). */
 export const followsLatest = (object: SpcObject): boolean =>
   object.objectVersion === undefined || object.versionHistory > 1;
+
+/** One listing the poll makes: a vault's objects of one type, and the names followed in it. */
+export interface FollowedListing {
+  readonly vault: string;
+  readonly type: ObjectType;
+  /** Lower-cased object names. */
+  readonly names: ReadonlySet<string>;
+}
+
+/** The listings that cover every followed object of the classes: one per (vault, type). */
+export function followedListings(
+  classes: readonly { spc: SecretProviderClass }[],
+): FollowedListing[] {
+  const listings = new Map<string, { vault: string; type: ObjectType; names: Set<string> }>();
+  for (const { spc } of classes) {
+    for (const object of spc.objects) {
+      if (!followsLatest(object)) continue;
+      const id = `${spc.keyvaultName.toLowerCase()}/${object.objectType}`;
+      let listing = listings.get(id);
+      if (listing === undefined) {
+        listing = { vault: spc.keyvaultName, type: object.objectType, names: new Set() };
+        listings.set(id, listing);
+      }
+      listing.names.add(object.objectName.toLowerCase());
+    }
+  }
+  return [...listings.values()];
+}

@@ -26,7 +26,7 @@ export function refreshCell(row: ObjectRow): HTMLElement {
   );
   button.addEventListener("click", () => {
     button.disabled = true;
-    refreshObject(row.vault, row.name)
+    refreshObject(row.vault, row.type, row.name)
       .then(() => {
         flash(note, "refreshing…", "ok");
       })

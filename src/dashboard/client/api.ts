@@ -75,8 +75,8 @@ export function openStream(handlers: StreamHandlers): void {
 }
 
 /** Refresh one object now (the server answers 202 at once; the result arrives on the stream). */
-export async function refreshObject(vault: string, name: string): Promise<void> {
-  await post("/api/refresh", { vault, name });
+export async function refreshObject(vault: string, type: string, name: string): Promise<void> {
+  await post("/api/refresh", { vault, type, name });
 }
 
 /** Dev mode: a new value in the local vault. Returns the new version id, never the value. */

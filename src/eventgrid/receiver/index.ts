@@ -14,6 +14,7 @@ export type { EventReceiverAuth, QuerySecretAuthOptions } from "./receiver-auth.
 export { EVENT_GRID_APP_ID, SECURE_WEBHOOK_ROLE } from "./entra-token.js";
 export type { EntraAuthOptions } from "./entra-token.js";
 export {
+  announcedObjectTypes,
   isCertificateEvent,
   isExpiredEvent,
   isKeyEvent,

@@ -51,6 +51,18 @@ export const isNearExpiryEvent = (event: ReceivedKeyVaultEvent): event is NearEx
 export const isExpiredEvent = (event: ReceivedKeyVaultEvent): event is ExpiredEvent =>
   event.type.endsWith("Expired");
 
+/**
+ * The objects a new version reaches, as a SecretProviderClass types them. A certificate's new
+ * version is also a new version, with the same id, of its managed key and managed secret (which
+ * classes mount as `objectType: secret` for the key and chain): its event serves all three, so a
+ * vault that does not also announce the managed objects still reaches their files.
+ */
+export function announcedObjectTypes(event: NewVersionEvent): ("secret" | "key" | "cert")[] {
+  if (isSecretEvent(event)) return ["secret"];
+  if (isKeyEvent(event)) return ["key"];
+  return ["cert", "secret", "key"];
+}
+
 /** What to do with one envelope: hand it on, ignore it (unknown type), or reject it (bad data). */
 export type Classified =
   | { kind: "keyVault"; event: ReceivedKeyVaultEvent }

@@ -2,7 +2,7 @@ import { createVaultClients, SdkObjectSource, type ObjectSource } from "../../ke
 import type { VaultFixture } from "../../vault/test-support/vault-fixture.js";
 
 export interface LocalVaultSourceOptions {
-  /** Each getSecret as "name@version" ("name@latest" for the latest). */
+  /** Each read as "name@version" ("name@latest" for the latest). */
   reads?: string[];
   /** Every call: "get name@version", "list vault", "versions name". */
   calls?: string[];
@@ -31,19 +31,21 @@ export function localVaultSource(
     down?.() === true
       ? Promise.reject(new Error("connect ECONNREFUSED demo.vault.azure.net"))
       : call();
+  // Secrets are named as they are; keys and certificates carry their type ("cert web@v1").
+  const typed = (type: string) => (type === "secret" ? "" : `${type} `);
   return {
-    getSecret: (vault, name, version, signal) => {
-      reads?.push(`${name}@${version ?? "latest"}`);
-      calls?.push(`get ${name}@${version ?? "latest"}`);
-      return guard(() => inner.getSecret(vault, name, version, signal));
+    get: (vault, type, name, version, signal) => {
+      reads?.push(`${typed(type)}${name}@${version ?? "latest"}`);
+      calls?.push(`get ${typed(type)}${name}@${version ?? "latest"}`);
+      return guard(() => inner.get(vault, type, name, version, signal));
     },
-    listSecrets: (vault, signal) => {
-      calls?.push(`list ${vault}`);
-      return guard(() => inner.listSecrets(vault, signal));
+    list: (vault, type, signal) => {
+      calls?.push(`list ${typed(type)}${vault}`);
+      return guard(() => inner.list(vault, type, signal));
     },
-    listSecretVersions: (vault, name, signal) => {
-      calls?.push(`versions ${name}`);
-      return guard(() => inner.listSecretVersions(vault, name, signal));
+    listVersions: (vault, type, name, signal) => {
+      calls?.push(`versions ${typed(type)}${name}`);
+      return guard(() => inner.listVersions(vault, type, name, signal));
     },
   };
 }
