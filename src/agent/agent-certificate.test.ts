@@ -28,9 +28,14 @@ import { startAgent, type AgentOptions, type RunningAgent } from "./agent.js";
 let fixture: VaultFixture;
 let dir: string;
 const running: RunningAgent[] = [];
+/**
+ * Simulated seconds added to the vault's clock. Key Vault's `updated` has whole seconds, so the
+ * poll (which compares listed times) needs versions a second apart, as real rotations are.
+ */
+let clock = 0;
 
 before(async () => {
-  fixture = await startVaultFixture();
+  fixture = await startVaultFixture({ now: () => Math.floor(Date.now() / 1000) + clock });
   dir = await mkdtemp(join(tmpdir(), "kvsync-agent-cert-"));
 });
 after(async () => {
@@ -269,6 +274,30 @@ test("Key and Certificate events refresh the files they reach, with no poll", as
     "the new public key",
   );
   await management(fixture).delete("certs-push");
+});
+
+test("with no event, the poll catches new key and certificate versions", async () => {
+  await createCertificate("polled", "application/x-pkcs12");
+  await fixture.keyClient().createEcKey("polled-key", { curve: "P-256" });
+  const { mount } = await startOn(
+    ["objectName: polled\nobjectType: cert", "objectName: polled-key\nobjectType: key"],
+    { poll: true, pollIntervalMs: 50 },
+  );
+  clock += 10;
+  const version = await createCertificate("polled", "application/x-pkcs12");
+  const latest = await fixture.certificateClient().getCertificateVersion("polled", version);
+  await waitUntil(
+    async () =>
+      new X509Certificate(await read(mount, "polled")).raw.equals(Buffer.from(latest.cer ?? [])),
+    "the polled certificate",
+  );
+  clock += 10;
+  const rotated = await fixture.keyClient().createEcKey("polled-key", { curve: "P-256" });
+  const x = Buffer.from(rotated.key?.x ?? []).toString("base64url");
+  await waitUntil(
+    async () => createPublicKey(await read(mount, "polled-key")).export({ format: "jwk" }).x === x,
+    "the polled key",
+  );
 });
 
 test("a plain secret is still written as its value", async () => {

@@ -218,6 +218,34 @@ test("a tls Secret from a vault-made certificate, refreshed by its CertificateNe
   await management(vault).delete("controller-certs");
 });
 
+test("a certificate version whose event was missed is found by the resync's listing", async () => {
+  await createCertificate("missed");
+  await createClass("missed", "edge");
+  await waitUntil(
+    async () => (await secretData("missed-tls", "edge"))["tls.crt"] !== undefined,
+    "the tls Secret",
+  );
+  const [before] = certificatesIn(
+    (await secretData("missed-tls", "edge"))["tls.crt"] ?? Buffer.alloc(0),
+  );
+  const v2 = await createCertificate("missed");
+  await controller.idle();
+  reads.length = 0;
+  await controller.resync();
+  await controller.idle();
+  const [after] = certificatesIn(
+    (await secretData("missed-tls", "edge"))["tls.crt"] ?? Buffer.alloc(0),
+  );
+  assert.ok(before !== undefined && after !== undefined && !after.raw.equals(before.raw));
+  const latest = await vault.certificateClient().getCertificateVersion("missed", v2);
+  assert.deepEqual(after.raw, Buffer.from(latest.cer ?? []));
+  assert.deepEqual(
+    reads.filter((r) => r.includes("missed")).sort(),
+    ["cert missed@latest", "key missed@latest", "missed@latest"],
+    "each of the certificate's objects read once",
+  );
+});
+
 test("an imported chain: tls.crt holds leaf → intermediate → root, tls.key the leaf's RSA key", async () => {
   const chain = await buildChain("rsa", "ec", "billing");
   const pfx = buildPfx(chain.leafKey, [chain.intermediate, chain.root, chain.leaf]);
