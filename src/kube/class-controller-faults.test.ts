@@ -1,17 +1,13 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import {
-  CoreV1Api,
-  CustomObjectsApi,
-  KubeConfig,
-  type KubernetesObject,
-} from "@kubernetes/client-node";
+import { CoreV1Api, CustomObjectsApi, type KubernetesObject } from "@kubernetes/client-node";
 import { pino } from "pino";
 import { waitUntil } from "../eventgrid/publisher/test-support/management.js";
-import { startVaultFixture, type VaultFixture } from "../vault/test-support/vault-fixture.js";
+import type { VaultFixture } from "../vault/test-support/vault-fixture.js";
 import { ClassController, SPC_GROUP, SPC_PLURAL, SPC_VERSION } from "./class-controller.js";
 import { readClassStatus } from "./class-status.js";
-import { startFakeApiServer, type FakeApiServer } from "./test-support/fake-api-server.js";
+import type { FakeApiServer } from "./test-support/fake-api-server.js";
+import { startKubeTestbed, type KubeTestbed } from "./test-support/kube-testbed.js";
 import { localVaultSource } from "./test-support/local-vault-source.js";
 
 /**
@@ -26,16 +22,13 @@ let core: CoreV1Api;
 let custom: CustomObjectsApi;
 let controller: ClassController;
 let vaultDown = false;
-let clock = 0;
+let bed: KubeTestbed;
 const logLines: string[] = [];
 
 before(async () => {
-  vault = await startVaultFixture({ now: () => Math.floor(Date.now() / 1000) + clock });
-  api = await startFakeApiServer();
-  const kubeconfig = new KubeConfig();
-  kubeconfig.loadFromString(api.kubeconfig);
-  core = kubeconfig.makeApiClient(CoreV1Api);
-  custom = kubeconfig.makeApiClient(CustomObjectsApi);
+  bed = await startKubeTestbed();
+  ({ vault, api, core, custom } = bed);
+  const { kubeconfig } = bed;
   const source = localVaultSource(vault, { down: () => vaultDown });
   controller = new ClassController({
     kubeconfig,
@@ -47,8 +40,7 @@ before(async () => {
 });
 after(async () => {
   await controller.close();
-  await api.close();
-  await vault.close();
+  await bed.close();
 });
 
 async function createClass(name: string, objectName: string): Promise<void> {
@@ -96,7 +88,7 @@ const warnings = async (name: string) =>
   );
 
 test("API server errors (500, 503, 429) are retried with backoff until the Secret is written", async () => {
-  clock += 10;
+  bed.advanceClock(10);
   await vault.client().setSecret("fault-api", "api-1");
   api.fail(/^POST \/api\/v1\/namespaces\/ops\/secrets$/, 500, 2);
   api.fail(/^PUT \/apis\/secrets-store\.csi\.x-k8s\.io\/v1\/namespaces\/ops\//, 503, 1);
@@ -115,7 +107,7 @@ test("API server errors (500, 503, 429) are retried with backoff until the Secre
 });
 
 test("Key Vault down: the class says why, Secrets keep their last good value, recovery follows", async () => {
-  clock += 10;
+  bed.advanceClock(10);
   await vault.client().setSecret("fault-kv", "kv-1");
   vaultDown = true;
   await createClass("fault-kv", "fault-kv");
@@ -135,7 +127,7 @@ test("Key Vault down: the class says why, Secrets keep their last good value, re
   // An event whose version cannot be read while the vault is down is not lost: the resync after
   // the vault's return lists the vault and finds it. Meanwhile the Secret keeps its value.
   vaultDown = true;
-  clock += 10;
+  bed.advanceClock(10);
   const v2 = (await vault.client().setSecret("fault-kv", "kv-2")).properties.version ?? "";
   await assert.rejects(controller.objectChanged("demo", "secret", "fault-kv", v2), /ECONNREFUSED/);
   await controller.resync();

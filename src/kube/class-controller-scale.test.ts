@@ -1,17 +1,13 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import {
-  CoreV1Api,
-  CustomObjectsApi,
-  KubeConfig,
-  type KubernetesObject,
-} from "@kubernetes/client-node";
+import { CoreV1Api, CustomObjectsApi, type KubernetesObject } from "@kubernetes/client-node";
 import { pino } from "pino";
 import { waitUntil } from "../eventgrid/publisher/test-support/management.js";
-import { startVaultFixture, type VaultFixture } from "../vault/test-support/vault-fixture.js";
+import type { VaultFixture } from "../vault/test-support/vault-fixture.js";
 import { ClassController, SPC_GROUP, SPC_PLURAL, SPC_VERSION } from "./class-controller.js";
 import { readClassStatus } from "./class-status.js";
-import { startFakeApiServer, type FakeApiServer } from "./test-support/fake-api-server.js";
+import type { FakeApiServer } from "./test-support/fake-api-server.js";
+import { startKubeTestbed, type KubeTestbed } from "./test-support/kube-testbed.js";
 import { localVaultSource } from "./test-support/local-vault-source.js";
 
 /**
@@ -33,15 +29,12 @@ let core: CoreV1Api;
 let custom: CustomObjectsApi;
 const reads: string[] = [];
 const warnings: string[] = [];
-let clock = 0;
+let bed: KubeTestbed;
 
 before(async () => {
-  vault = await startVaultFixture({ now: () => Math.floor(Date.now() / 1000) + clock });
-  api = await startFakeApiServer();
-  const kubeconfig = new KubeConfig();
-  kubeconfig.loadFromString(api.kubeconfig);
-  core = kubeconfig.makeApiClient(CoreV1Api);
-  custom = kubeconfig.makeApiClient(CustomObjectsApi);
+  bed = await startKubeTestbed();
+  ({ vault, api, core, custom } = bed);
+  const { kubeconfig } = bed;
   const counted = localVaultSource(vault, { reads });
   controller = new ClassController({
     kubeconfig,
@@ -54,8 +47,7 @@ before(async () => {
 });
 after(async () => {
   await controller.close();
-  await api.close();
-  await vault.close();
+  await bed.close();
 });
 
 const objectsOf = (i: number) => [OBJECTS[i % 4] ?? "", OBJECTS[(i + 1) % 4] ?? ""];
@@ -104,7 +96,7 @@ function classesAt(objectName: string, version: string): number {
 test("1,000 classes sharing objects: one Key Vault read per version, however events land", async () => {
   const versions = new Map<string, string>();
   for (const name of OBJECTS) {
-    clock += 10;
+    bed.advanceClock(10);
     const secret = await vault.client().setSecret(name, `${name}-1`);
     versions.set(name, secret.properties.version ?? "");
   }
@@ -139,7 +131,7 @@ test("1,000 classes sharing objects: one Key Vault read per version, however eve
   assert.equal(Buffer.from(sample.data?.second ?? "", "base64").toString(), "scale-a-1");
 
   reads.length = 0;
-  clock += 10;
+  bed.advanceClock(10);
   const rotated = await vault.client().setSecret("scale-a", "scale-a-2");
   const v2 = rotated.properties.version ?? "";
   const time = new Date().toISOString();

@@ -2,12 +2,7 @@ import assert from "node:assert/strict";
 import { X509Certificate, createPrivateKey, createPublicKey } from "node:crypto";
 import { after, before, test } from "node:test";
 import type { CertificatePolicy } from "@azure/keyvault-certificates";
-import {
-  CoreV1Api,
-  CustomObjectsApi,
-  KubeConfig,
-  type KubernetesObject,
-} from "@kubernetes/client-node";
+import { CoreV1Api, CustomObjectsApi, type KubernetesObject } from "@kubernetes/client-node";
 import type { FastifyInstance } from "fastify";
 import { pino } from "pino";
 import {
@@ -17,12 +12,12 @@ import {
 } from "../eventgrid/publisher/test-support/management.js";
 import { buildPfx } from "../render/index.js";
 import { buildChain } from "../render/test-support/chain.js";
-import { startVaultFixture, type VaultFixture } from "../vault/test-support/vault-fixture.js";
+import type { VaultFixture } from "../vault/test-support/vault-fixture.js";
 import { ClassController, SPC_GROUP, SPC_PLURAL, SPC_VERSION } from "./class-controller.js";
 import { readClassStatus } from "./class-status.js";
 import { ControllerMetrics } from "./controller-metrics.js";
 import { startControllerServer } from "./controller-server.js";
-import { startFakeApiServer, type FakeApiServer } from "./test-support/fake-api-server.js";
+import { startKubeTestbed, type KubeTestbed } from "./test-support/kube-testbed.js";
 import { localVaultSource } from "./test-support/local-vault-source.js";
 
 /**
@@ -33,22 +28,17 @@ import { localVaultSource } from "./test-support/local-vault-source.js";
  */
 
 let vault: VaultFixture;
-let api: FakeApiServer;
 let core: CoreV1Api;
 let custom: CustomObjectsApi;
 let controller: ClassController;
 let server: FastifyInstance;
 const reads: string[] = [];
-/** Simulated seconds added to the vault's clock: versions made in one real second still order. */
-let clock = 0;
+let bed: KubeTestbed;
 
 before(async () => {
-  vault = await startVaultFixture({ now: () => Math.floor(Date.now() / 1000) + clock });
-  api = await startFakeApiServer();
-  const kubeconfig = new KubeConfig();
-  kubeconfig.loadFromString(api.kubeconfig);
-  core = kubeconfig.makeApiClient(CoreV1Api);
-  custom = kubeconfig.makeApiClient(CustomObjectsApi);
+  bed = await startKubeTestbed();
+  ({ vault, core, custom } = bed);
+  const { kubeconfig } = bed;
   const logger = pino({ level: "silent" });
   controller = new ClassController({
     kubeconfig,
@@ -67,13 +57,12 @@ before(async () => {
 after(async () => {
   await server.close();
   await controller.close();
-  await api.close();
-  await vault.close();
+  await bed.close();
 });
 
 /** A new version, a simulated 10 s after the last. */
 async function createCertificate(name: string): Promise<string> {
-  clock += 10;
+  bed.advanceClock(10);
   const policy: CertificatePolicy = {
     issuerName: "Self",
     subject: `CN=${name}.example`,

@@ -4,18 +4,18 @@ import {
   AppsV1Api,
   CoreV1Api,
   CustomObjectsApi,
-  KubeConfig,
   type CoreV1Event,
   type KubernetesObject,
   type V1Secret,
 } from "@kubernetes/client-node";
 import { pino } from "pino";
 import { waitUntil } from "../eventgrid/publisher/test-support/management.js";
-import { startVaultFixture, type VaultFixture } from "../vault/test-support/vault-fixture.js";
+import type { VaultFixture } from "../vault/test-support/vault-fixture.js";
 import { readClassStatus, type ClassStatus } from "./class-status.js";
 import { ClassController, SPC_GROUP, SPC_PLURAL, SPC_VERSION } from "./class-controller.js";
 import { RESTART_ON_CHANGE, RESTARTED_AT } from "./rollout-restart.js";
-import { startFakeApiServer, type FakeApiServer } from "./test-support/fake-api-server.js";
+import type { FakeApiServer } from "./test-support/fake-api-server.js";
+import { startKubeTestbed, type KubeTestbed } from "./test-support/kube-testbed.js";
 import { localVaultSource } from "./test-support/local-vault-source.js";
 
 /**
@@ -30,17 +30,13 @@ let core: CoreV1Api;
 let custom: CustomObjectsApi;
 let apps: AppsV1Api;
 let controller: ClassController;
-let clock = 0;
+let bed: KubeTestbed;
 const logLines: string[] = [];
 
 before(async () => {
-  vault = await startVaultFixture({ now: () => Math.floor(Date.now() / 1000) + clock });
-  api = await startFakeApiServer();
-  const kubeconfig = new KubeConfig();
-  kubeconfig.loadFromString(api.kubeconfig);
-  core = kubeconfig.makeApiClient(CoreV1Api);
-  custom = kubeconfig.makeApiClient(CustomObjectsApi);
-  apps = kubeconfig.makeApiClient(AppsV1Api);
+  bed = await startKubeTestbed();
+  ({ vault, api, core, custom, apps } = bed);
+  const { kubeconfig } = bed;
   controller = new ClassController({
     kubeconfig,
     source: localVaultSource(vault),
@@ -50,13 +46,12 @@ before(async () => {
 });
 after(async () => {
   await controller.close();
-  await api.close();
-  await vault.close();
+  await bed.close();
 });
 
 /** Sets a value, a simulated 10 s later than the last: returns the new version. */
 async function setSecret(name: string, value: string): Promise<string> {
-  clock += 10;
+  bed.advanceClock(10);
   const secret = await vault.client().setSecret(name, value);
   return secret.properties.version ?? "";
 }

@@ -9,10 +9,10 @@ import { runAgent } from "../cli/agent-command.js";
 import { ConfigError } from "../config/index.js";
 import { waitUntil } from "../eventgrid/publisher/test-support/management.js";
 import type { ObjectSource } from "../keyvault/index.js";
-import { startVaultFixture, type VaultFixture } from "../vault/test-support/vault-fixture.js";
+import type { VaultFixture } from "../vault/test-support/vault-fixture.js";
 import { ClassController, SPC_GROUP, SPC_PLURAL, SPC_VERSION } from "./class-controller.js";
 import { ClassRefError, startClassRefAgent } from "./class-ref-agent.js";
-import { startFakeApiServer, type FakeApiServer } from "./test-support/fake-api-server.js";
+import { startKubeTestbed, type KubeTestbed } from "./test-support/kube-testbed.js";
 import { localVaultSource } from "./test-support/local-vault-source.js";
 
 /**
@@ -22,13 +22,12 @@ import { localVaultSource } from "./test-support/local-vault-source.js";
  */
 
 let vault: VaultFixture;
-let api: FakeApiServer;
 let kubeconfig: KubeConfig;
 let core: CoreV1Api;
 let custom: CustomObjectsApi;
 let controller: ClassController;
 let dir: string;
-let clock = 0;
+let bed: KubeTestbed;
 const agentCalls: string[] = [];
 const logLines: string[] = [];
 
@@ -36,12 +35,9 @@ const vaultSource = (calls?: string[]): ObjectSource =>
   localVaultSource(vault, calls === undefined ? {} : { calls });
 
 before(async () => {
-  vault = await startVaultFixture({ now: () => Math.floor(Date.now() / 1000) + clock });
-  api = await startFakeApiServer();
-  kubeconfig = new KubeConfig();
-  kubeconfig.loadFromString(api.kubeconfig);
-  core = kubeconfig.makeApiClient(CoreV1Api);
-  custom = kubeconfig.makeApiClient(CustomObjectsApi);
+  bed = await startKubeTestbed();
+  ({ vault, core, custom } = bed);
+  kubeconfig = bed.kubeconfig;
   controller = new ClassController({
     kubeconfig,
     source: vaultSource(),
@@ -52,13 +48,12 @@ before(async () => {
 });
 after(async () => {
   await controller.close();
-  await api.close();
-  await vault.close();
+  await bed.close();
   await rm(dir, { recursive: true, force: true });
 });
 
 async function setSecret(name: string, value: string): Promise<string> {
-  clock += 10;
+  bed.advanceClock(10);
   return (await vault.client().setSecret(name, value)).properties.version ?? "";
 }
 

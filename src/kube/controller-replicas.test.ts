@@ -6,12 +6,13 @@ import type { FastifyInstance } from "fastify";
 import { pino } from "pino";
 import { waitUntil } from "../eventgrid/publisher/test-support/management.js";
 import { EVENT_GRID_HEADERS, eventGridEvent } from "../eventgrid/receiver/test-support/payloads.js";
-import { startVaultFixture, type VaultFixture } from "../vault/test-support/vault-fixture.js";
+import type { VaultFixture } from "../vault/test-support/vault-fixture.js";
 import { ClassController, SPC_GROUP, SPC_PLURAL, SPC_VERSION } from "./class-controller.js";
 import { ControllerMetrics } from "./controller-metrics.js";
 import { startControllerServer } from "./controller-server.js";
 import { LeaderElector } from "./leader-election.js";
-import { startFakeApiServer, type FakeApiServer } from "./test-support/fake-api-server.js";
+import type { FakeApiServer } from "./test-support/fake-api-server.js";
+import { startKubeTestbed, type KubeTestbed } from "./test-support/kube-testbed.js";
 import { localVaultSource } from "./test-support/local-vault-source.js";
 
 /**
@@ -29,7 +30,7 @@ let vault: VaultFixture;
 let api: FakeApiServer;
 let core: CoreV1Api;
 let custom: CustomObjectsApi;
-let clock = 0;
+let bed: KubeTestbed;
 
 interface Replica {
   readonly name: string;
@@ -42,17 +43,12 @@ interface Replica {
 const replicas: Replica[] = [];
 
 before(async () => {
-  vault = await startVaultFixture({ now: () => Math.floor(Date.now() / 1000) + clock });
-  api = await startFakeApiServer();
-  const kubeconfig = new KubeConfig();
-  kubeconfig.loadFromString(api.kubeconfig);
-  core = kubeconfig.makeApiClient(CoreV1Api);
-  custom = kubeconfig.makeApiClient(CustomObjectsApi);
+  bed = await startKubeTestbed();
+  ({ vault, api, core, custom } = bed);
 });
 after(async () => {
   for (const replica of replicas) await stopReplica(replica, true);
-  await api.close();
-  await vault.close();
+  await bed.close();
 });
 
 async function startReplica(name: string): Promise<Replica> {
@@ -117,7 +113,7 @@ async function stopReplica(replica: Replica, silently: boolean): Promise<void> {
 }
 
 async function setSecret(name: string, value: string): Promise<string> {
-  clock += 10;
+  bed.advanceClock(10);
   return (await vault.client().setSecret(name, value)).properties.version ?? "";
 }
 
