@@ -107,6 +107,16 @@ test("the token endpoint answers like IMDS", async () => {
     bearer: false,
   });
   assert.equal(noResource.status, 400);
+  const twice = await rawRequest(fixture, {
+    path: `/metadata/identity/oauth2/token?resource=${RESOURCE}&client_id=a&client_id=b`,
+    headers: { metadata: "true" },
+    bearer: false,
+  });
+  assert.equal(twice.status, 400, "a repeated query variable is refused, not a 500");
+  assert.match(
+    (JSON.parse(twice.text) as { error_description: string }).error_description,
+    /'client_id' is given more than once/,
+  );
 });
 
 /** Runs the identity client in a child process that trusts the vault's CA. */

@@ -11,27 +11,29 @@ import type { TokenIssuer } from "./token-issuer.js";
 
 const LOCAL_IDENTITY = "00000000-0000-0000-0000-00000000c0de";
 
+const TOKEN_QUERY = ["resource", "client_id", "object_id", "api-version"] as const;
+
 export function registerTokenRoutes(route: RouteRegistrar, issuer: TokenIssuer): void {
   route(
     "GET",
     "/metadata/identity/oauth2/token",
     "GetToken",
     async (request, reply) => {
-      const query = request.query as Record<string, string | undefined>;
+      const invalid = (description: string) =>
+        reply.code(400).send({ error: "invalid_request", error_description: description });
       if (request.headers["metadata"] !== "true") {
-        return reply.code(400).send({
-          error: "invalid_request",
-          error_description: "Required metadata header not specified",
-        });
+        return invalid("Required metadata header not specified");
       }
-      const resource = query["resource"];
-      if (!resource) {
-        return reply.code(400).send({
-          error: "invalid_request",
-          error_description: "Required query variable 'resource' is missing",
-        });
+      // A repeated query variable arrives as an array: IMDS takes each of these once.
+      const query = request.query as Record<string, string | string[] | undefined>;
+      const repeated = TOKEN_QUERY.find((name) => Array.isArray(query[name]));
+      if (repeated !== undefined) {
+        return invalid(`Query variable '${repeated}' is given more than once`);
       }
-      const clientId = query["client_id"] ?? query["object_id"] ?? LOCAL_IDENTITY;
+      const one = (name: (typeof TOKEN_QUERY)[number]) => query[name] as string | undefined;
+      const resource = one("resource");
+      if (!resource) return invalid("Required query variable 'resource' is missing");
+      const clientId = one("client_id") ?? one("object_id") ?? LOCAL_IDENTITY;
       const token = await issuer.issue(resource, clientId);
       return {
         access_token: token.accessToken,
