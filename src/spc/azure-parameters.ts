@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { CLOUD_NAMES, keyVaultDnsSuffix, resolveCloudName, vaultUrl } from "./azure-cloud.js";
 import { deriveIdentity } from "./azure-identity.js";
-import { errorMap } from "./kube-schemas.js";
+import { errorMap, quote } from "./kube-schemas.js";
 import { joinPath, type Findings } from "./problem.js";
 import type { AzureCloudName, ParseSecretProviderClassOptions, SpcIdentity } from "./types.js";
 
@@ -24,7 +24,7 @@ const goBool = z.string().transform((raw, ctx) => {
   if (value !== undefined) return value;
   ctx.addIssue({
     code: "custom",
-    message: `must be "true" or "false" (Go strconv.ParseBool also takes 1, t, T, TRUE, True, 0, f, F, FALSE, False), not ${JSON.stringify(raw)}`,
+    message: `must be "true" or "false" (Go strconv.ParseBool also takes 1, t, T, TRUE, True, 0, f, F, FALSE, False), not ${quote(raw)}`,
   });
   return z.NEVER;
 });
@@ -42,7 +42,7 @@ const cloudName = z.string().transform((raw, ctx) => {
   if (cloud !== undefined) return cloud;
   ctx.addIssue({
     code: "custom",
-    message: `unknown cloud ${JSON.stringify(raw)}; one of ${CLOUD_NAMES.join(", ")} (any case)`,
+    message: `unknown cloud ${quote(raw)}; one of ${CLOUD_NAMES.join(", ")} (any case)`,
   });
   return z.NEVER;
 });

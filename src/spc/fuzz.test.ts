@@ -205,3 +205,16 @@ test("property: mutated classes and random strings never throw and always explai
   assert.ok(ok > runs * 0.02, `only ${ok} valid results`);
   assert.ok(deep > runs * 0.05, `only ${deep} results with problems inside objects`);
 });
+
+test("a self-referencing YAML alias and a huge value are problems with short messages, never a crash", () => {
+  const circular = parseSecretProviderClass(
+    "apiVersion: secrets-store.csi.x-k8s.io/v1\nkind: &loop { again: *loop }\nmetadata: {name: x}\nspec: {provider: azure, parameters: {}}\n",
+  );
+  assert.equal(circular.ok, false);
+  const huge = parseSecretProviderClass(
+    `apiVersion: secrets-store.csi.x-k8s.io/v1\nkind: ${"x".repeat(100_000)}\nmetadata: {name: x}\nspec: {provider: azure, parameters: {}}\n`,
+  );
+  assert.ok(!huge.ok);
+  for (const problem of huge.problems)
+    assert.ok(problem.message.length < 300, problem.message.slice(0, 80));
+});

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { errorMap } from "./kube-schemas.js";
+import { errorMap, quote } from "./kube-schemas.js";
 import { joinPath, type Findings } from "./problem.js";
 import type { SpcObject } from "./types.js";
 import { mappingFields, readYamlDocument, type FieldText } from "./yaml-text.js";
@@ -25,7 +25,7 @@ const FIELDS = {
   objectName: z.string(),
   objectType: z.enum(["secret", "key", "cert"], {
     error: (iss) =>
-      `must be secret, key or cert, in lower case as the provider compares it, not ${JSON.stringify(iss.input)}`,
+      `must be secret, key or cert, in lower case as the provider compares it, not ${quote(iss.input)}`,
   }),
   objectVersion: z.string(),
   objectAlias: z.string(),
@@ -74,7 +74,7 @@ function readArray(text: string, findings: Findings): (string | undefined)[] | u
   }
   for (const key of Object.keys(value)) {
     if (key !== "array")
-      findings.problem(BASE, `unknown key ${JSON.stringify(key)}: only \`array:\` is read`);
+      findings.problem(BASE, `unknown key ${quote(key)}: only \`array:\` is read`);
   }
   const array = (value as Record<string, unknown>)["array"];
   if (!Array.isArray(array)) {
@@ -270,7 +270,7 @@ function checkDuplicateFiles(
     else {
       findings.problem(
         parsed.fileNamePath,
-        `writes the same file ${JSON.stringify(parsed.object.fileName)} as objects[${first}]; give one an objectAlias`,
+        `writes the same file ${quote(parsed.object.fileName)} as objects[${first}]; give one an objectAlias`,
       );
     }
   });

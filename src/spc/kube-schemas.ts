@@ -26,6 +26,17 @@ export const errorMap: z.core.$ZodErrorMap = (issue) => {
   return `must be ${issue.expected}, not ${found}`;
 };
 
+/**
+ * A value as a message may quote it: a string in quotes, cut to a readable length; anything else
+ * described ("a list"). Never JSON.stringify a parsed value: YAML aliases can make it circular.
+ */
+export function quote(value: unknown): string {
+  if (typeof value !== "string") return describe(value);
+  return JSON.stringify(value.length > QUOTE_MAX ? `${value.slice(0, QUOTE_MAX)}…` : value);
+}
+
+const QUOTE_MAX = 64;
+
 /** "a list", "a mapping", "a number"… for messages. */
 export function describe(value: unknown): string {
   if (value === null) return "empty (null)";
@@ -59,10 +70,10 @@ export function qualifiedNameProblem(key: string): string | undefined {
   const prefix = slash < 0 ? undefined : key.slice(0, slash);
   const name = slash < 0 ? key : key.slice(slash + 1);
   if (prefix !== undefined && !(prefix.length <= 253 && DNS_SUBDOMAIN.test(prefix))) {
-    return `key ${JSON.stringify(key)}: the prefix must be a DNS subdomain`;
+    return `key ${quote(key)}: the prefix must be a DNS subdomain`;
   }
   if (!(name.length <= 63 && QUALIFIED_NAME.test(name))) {
-    return `key ${JSON.stringify(key)}: the name must be 1–63 letters, digits, '-', '_' or '.', starting and ending alphanumeric`;
+    return `key ${quote(key)}: the name must be 1–63 letters, digits, '-', '_' or '.', starting and ending alphanumeric`;
   }
   return undefined;
 }

@@ -1,6 +1,14 @@
 import { z } from "zod";
 import { checkAzureParameters } from "./azure-parameters.js";
-import { annotations, describe, dnsLabel, dnsSubdomain, errorMap, labels } from "./kube-schemas.js";
+import {
+  annotations,
+  describe,
+  dnsLabel,
+  dnsSubdomain,
+  errorMap,
+  labels,
+  quote,
+} from "./kube-schemas.js";
 import { parseObjects } from "./key-vault-objects.js";
 import { Findings, joinPath, type Problem } from "./problem.js";
 import { parseSecretObjects } from "./secret-objects.js";
@@ -43,13 +51,11 @@ const envelopeSchema = z.strictObject({
     error: (iss) =>
       iss.input === undefined
         ? `is required: ${GROUP}/v1`
-        : `must be ${GROUP}/v1 (or the deprecated v1alpha1), not ${JSON.stringify(iss.input)}`,
+        : `must be ${GROUP}/v1 (or the deprecated v1alpha1), not ${quote(iss.input)}`,
   }),
   kind: z.literal(KIND, {
     error: (iss) =>
-      iss.input === undefined
-        ? `is required: ${KIND}`
-        : `must be ${KIND}, not ${JSON.stringify(iss.input)}`,
+      iss.input === undefined ? `is required: ${KIND}` : `must be ${KIND}, not ${quote(iss.input)}`,
   }),
   metadata: metadataSchema,
   spec: z.record(z.string(), z.unknown()),
@@ -184,10 +190,10 @@ function checkProvider(provider: unknown, findings: Findings): boolean {
     return true;
   }
   if (typeof provider === "string" && provider.trim().toLowerCase() === "azure") {
-    findings.problem("spec.provider", `must be exactly "azure", not ${JSON.stringify(provider)}`);
+    findings.problem("spec.provider", `must be exactly "azure", not ${quote(provider)}`);
     return true;
   }
-  const got = typeof provider === "string" ? JSON.stringify(provider) : describe(provider);
+  const got = typeof provider === "string" ? quote(provider) : describe(provider);
   findings.problem(
     "spec.provider",
     `must be "azure": kvsync reads only the Azure provider's classes, not ${got}`,

@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import { quote } from "./kube-schemas.js";
 
 /**
  * Problems found in a SecretProviderClass, each tied to the path of the field that caused it, and
@@ -22,7 +23,7 @@ export function formatPath(segments: readonly PathSegment[]): string {
   for (const segment of segments) {
     if (typeof segment === "number") out += `[${segment}]`;
     else if (PLAIN_KEY.test(segment)) out += out === "" ? segment : `.${segment}`;
-    else out += `[${JSON.stringify(segment)}]`;
+    else out += `[${quote(segment)}]`;
   }
   return out;
 }

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { annotations, dnsSubdomain, errorMap, labels } from "./kube-schemas.js";
+import { annotations, dnsSubdomain, errorMap, labels, quote } from "./kube-schemas.js";
 import { joinPath, type Findings } from "./problem.js";
 import type { SecretObjectSpec, SpcObject } from "./types.js";
 
@@ -59,7 +59,7 @@ export function parseSecretObjects(
     else {
       findings.problem(
         joinPath(path, "secretName"),
-        `the Secret ${JSON.stringify(spec.secretName)} is already built by secretObjects[${first}]`,
+        `the Secret ${quote(spec.secretName)} is already built by secretObjects[${first}]`,
       );
     }
     checkData(spec, path, objects, findings);
@@ -101,8 +101,7 @@ function checkData(
     const at = joinPath(path, "data", j);
     const first = keys.get(key);
     if (first === undefined) keys.set(key, j);
-    else
-      findings.problem(joinPath(at, "key"), `duplicates data[${first}].key ${JSON.stringify(key)}`);
+    else findings.problem(joinPath(at, "key"), `duplicates data[${first}].key ${quote(key)}`);
     if (spec.type === "kubernetes.io/tls" && !TLS_KEYS.has(key)) {
       findings.problem(
         joinPath(at, "key"),
@@ -133,15 +132,15 @@ function missingFile(
 ): string {
   const folder = objects.find((o) => o.versionHistory > 1 && o.fileName === name);
   if (folder !== undefined) {
-    return `${JSON.stringify(name)} is a folder (objectVersionHistory ${folder.versionHistory}); name a version file such as "${name}/0"`;
+    return `${quote(name)} is a folder (objectVersionHistory ${folder.versionHistory}); name a version file such as "${name}/0"`;
   }
   const slash = name.lastIndexOf("/");
   const owner = objects.find((o) => o.fileName === name.slice(0, slash));
   if (slash > 0 && owner !== undefined) {
     return owner.versionHistory > 1
-      ? `${JSON.stringify(name)} is not written: objectVersionHistory ${owner.versionHistory} writes ${owner.fileName}/0 to ${owner.fileName}/${owner.versionHistory - 1}`
-      : `${JSON.stringify(name)} is not written: ${owner.fileName} is a single file (objectVersionHistory ≤ 1)`;
+      ? `${quote(name)} is not written: objectVersionHistory ${owner.versionHistory} writes ${owner.fileName}/0 to ${owner.fileName}/${owner.versionHistory - 1}`
+      : `${quote(name)} is not written: ${owner.fileName} is a single file (objectVersionHistory ≤ 1)`;
   }
   const listed = [...files].slice(0, 10).join(", ");
-  return `no object writes ${JSON.stringify(name)}; the class writes: ${listed}${files.size > 10 ? ", …" : ""}`;
+  return `no object writes ${quote(name)}; the class writes: ${listed}${files.size > 10 ? ", …" : ""}`;
 }
