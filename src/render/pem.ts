@@ -27,8 +27,46 @@ export function encodePem(type: string, der: Uint8Array): string {
   return `-----BEGIN ${type}-----\n${body}-----END ${type}-----\n`;
 }
 
-const BLOCK = /-----BEGIN ([^\r\n-]+)-----\r?\n([\s\S]*?)-----END \1-----/g;
+const BEGIN = /-----BEGIN ([^\r\n-]+)-----\r?\n/g;
 const HEADER_LINE = /^[A-Za-z0-9-]+:/;
+
+/** One `-----BEGIN T-----` … `-----END T-----` block of a text: its type, body and whole text. */
+export interface PemSpan {
+  type: string;
+  body: string;
+  text: string;
+}
+
+/**
+ * The BEGIN/END blocks of a text, in order, as a lazy `BEGIN (T) … END \1` regex finds them, but
+ * in linear time: such a regex rescans to the end of the text for every unterminated BEGIN,
+ * which lets a few hundred kilobytes of `-----BEGIN A-----` lines hold a CPU for seconds.
+ */
+export function pemSpans(text: string): PemSpan[] {
+  const spans: PemSpan[] = [];
+  /** type → the offset from which its END marker is known to be absent. */
+  const noEndFrom = new Map<string, number>();
+  BEGIN.lastIndex = 0;
+  for (let begin = BEGIN.exec(text); begin !== null; begin = BEGIN.exec(text)) {
+    const type = begin[1] ?? "";
+    const bodyStart = begin.index + begin[0].length;
+    if (bodyStart >= (noEndFrom.get(type) ?? Infinity)) continue;
+    const marker = `-----END ${type}-----`;
+    const end = text.indexOf(marker, bodyStart);
+    if (end < 0) {
+      noEndFrom.set(type, bodyStart);
+      BEGIN.lastIndex = bodyStart;
+      continue;
+    }
+    spans.push({
+      type,
+      body: text.slice(bodyStart, end),
+      text: text.slice(begin.index, end + marker.length),
+    });
+    BEGIN.lastIndex = end + marker.length;
+  }
+  return spans;
+}
 
 /**
  * The PEM blocks of a text, in order. Text around and between blocks is ignored (as Go's
@@ -36,9 +74,9 @@ const HEADER_LINE = /^[A-Za-z0-9-]+:/;
  */
 export function decodePemBlocks(text: string): PemBlock[] | undefined {
   const blocks: PemBlock[] = [];
-  for (const match of text.matchAll(BLOCK)) {
-    const type = match[1] ?? "";
-    const lines = (match[2] ?? "").split(/\r?\n/);
+  for (const span of pemSpans(text)) {
+    const type = span.type;
+    const lines = span.body.split(/\r?\n/);
     const hasHeaders = lines.some((line) => HEADER_LINE.test(line));
     const body = hasHeaders
       ? lines.slice(lines.findIndex((line) => line.trim() === "") + 1)

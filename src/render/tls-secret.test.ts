@@ -93,3 +93,9 @@ test("files that cannot make a tls Secret are refused with a clear error, never 
       error instanceof KeyMaterialError && !error.message.includes("a plain password"),
   );
 });
+
+test("PEM blocks are found past thousands of unterminated BEGIN lines, as the lazy regex would", () => {
+  const leaf = rsa.leaf.toString();
+  const text = `${"-----BEGIN A-----\n".repeat(20_000)}${leaf}-----BEGIN CERTIFICATE-----\nAAAA\n`;
+  assert.deepEqual(certificatesIn(tlsSecretPart(Buffer.from(text), "tls.crt")), [rsa.leaf.raw]);
+});

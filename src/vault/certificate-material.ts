@@ -9,6 +9,7 @@ import {
   type KeyObject,
 } from "node:crypto";
 import { buildPfx as buildKeyPfx, decodePfx } from "../render/index.js";
+import { pemSpans } from "../render/pem.js";
 import { x509 } from "../util/x509.js";
 
 /**
@@ -177,18 +178,18 @@ export interface ParsedBundle {
 
 /** Reads a PEM bundle: one private key and its certificate, plus any chain. */
 export function parsePemBundle(text: string): ParsedBundle | { refused: string } {
-  const blocks = [...text.matchAll(/-----BEGIN ([A-Z ]+)-----([\s\S]*?)-----END \1-----/g)];
-  const keyBlocks = blocks.filter((b) => (b[1] ?? "").endsWith("PRIVATE KEY"));
+  const blocks = pemSpans(text);
+  const keyBlocks = blocks.filter((b) => b.type.endsWith("PRIVATE KEY"));
   const certs = blocks
-    .filter((b) => b[1] === "CERTIFICATE")
-    .map((b) => Buffer.from((b[2] ?? "").replace(/\s+/g, ""), "base64"));
+    .filter((b) => b.type === "CERTIFICATE")
+    .map((b) => Buffer.from(b.body.replace(/\s+/g, ""), "base64"));
   if (keyBlocks.length !== 1) {
     return { refused: "the PEM must hold exactly one private key (PRIVATE KEY, RSA or EC)" };
   }
   if (certs.length === 0) return { refused: "the PEM holds no CERTIFICATE block" };
   let privateKey: KeyObject;
   try {
-    privateKey = createPrivateKey({ key: keyBlocks[0]?.[0] ?? "", format: "pem" });
+    privateKey = createPrivateKey({ key: keyBlocks[0]?.text ?? "", format: "pem" });
   } catch {
     return { refused: "the private key cannot be read (an encrypted key is not supported)" };
   }
