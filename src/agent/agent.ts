@@ -36,6 +36,8 @@ import { createSignalHook, type SignalTarget } from "./signal-hook.js";
 
 export interface AgentOptions {
   targets: readonly SyncTargetSpec[];
+  /** The clock the sync compares with Key Vault's times (tests with a simulated vault clock). */
+  now?: () => number;
   /** Vault name → URL (local vaults, private endpoints). */
   vaultEndpoints?: ReadonlyMap<string, string>;
   /** PEM trusted for the endpoints (the local vault's CA). */
@@ -107,6 +109,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     source,
     targets: options.targets,
     logger,
+    ...(options.now === undefined ? {} : { now: options.now }),
     onSynced,
     ...(dashboard
       ? {

@@ -145,7 +145,19 @@ test("1,000 classes sharing objects: one Key Vault read per version, however eve
   assert.equal(Math.max(...asked), CLASSES / 2, "the classes that use scale-a, once");
   await controller.idle();
   assert.equal(classesAt("scale-a", v2), CLASSES / 2, "every class that uses scale-a rotated");
-  assert.deepEqual(reads, [`scale-a@${v2}`], "one read of the new version for the cluster");
+  assert.deepEqual(
+    reads.filter((r) => r.startsWith("scale-a")),
+    [`scale-a@${v2}`],
+    "one read of the new version for the cluster",
+  );
+  // The resync may also settle the other objects' versions: one read of "latest" each, at most,
+  // once their second is over (latest-versions.test.ts), never a read per class.
+  const others = reads.filter((r) => !r.startsWith("scale-a"));
+  assert.ok(
+    others.every((r) => r.endsWith("@latest")),
+    others.join(),
+  );
+  assert.equal(new Set(others).size, others.length, "each settled once");
   const after = await core.readNamespacedSecret({ name: "app-7", namespace: "team-7" });
   assert.equal(Buffer.from(after.data?.second ?? "", "base64").toString(), "scale-a-2");
 });

@@ -1,5 +1,5 @@
 import type { FetchedObject, ObjectSource, ObjectType } from "../keyvault/index.js";
-import { objectKey, type FollowedListing, type ObjectReader } from "../sync/index.js";
+import { objectKey, settles, type FollowedListing, type ObjectReader } from "../sync/index.js";
 import { compareToHeld, preciseEventTime, type VersionStamp } from "../sync/version-order.js";
 
 /**
@@ -10,12 +10,15 @@ import { compareToHeld, preciseEventTime, type VersionStamp } from "../sync/vers
  *    and held if it is newer, with no read of "latest";
  *  - an object nobody has asked about yet is read once (concurrent asks share the read);
  *  - the resync lists each vault (names and times, no values) and forgets only the objects whose
- *    `updated` time moved, so only those are read again.
+ *    `updated` time moved, or whose version no late enough read of "latest" has settled (a
+ *    same-second successor lists the same time), so only those are read again.
  * A late or duplicated event never moves an object back (version-order.ts decides).
  */
 
 interface Held extends VersionStamp {
   readonly updatedOn: Date | undefined;
+  /** A read of "latest" made after the version's second was over returned it (changed-objects.ts). */
+  readonly settled: boolean;
 }
 
 export class LatestVersions {
@@ -36,11 +39,13 @@ export class LatestVersions {
     if (held !== undefined) return Promise.resolve(held.version);
     let resolving = this.#resolving.get(key);
     if (resolving === undefined) {
+      const startedAt = Date.now();
       resolving = this.#reader
         .read(vault, type, name, undefined)
         .then(async (fetched) => {
           // An event may have landed while we read: keep whichever is newer.
-          await this.#offer(vault, type, name, stampOf(fetched, undefined), true);
+          const settled = settles(startedAt, fetched.updatedOn);
+          await this.#offer(vault, type, name, stampOf(fetched, undefined, settled), true);
           return this.#held.get(key)?.version ?? fetched.version;
         })
         .finally(() => this.#resolving.delete(key));
@@ -65,7 +70,7 @@ export class LatestVersions {
     try {
       const fetched = await this.#reader.read(vault, type, name, version);
       const precise = eventTime === undefined ? undefined : preciseEventTime(eventTime);
-      return await this.#offer(vault, type, name, stampOf(fetched, precise), false);
+      return await this.#offer(vault, type, name, stampOf(fetched, precise, false), false);
     } finally {
       const left = (this.#announcing.get(key) ?? 1) - 1;
       if (left === 0) this.#announcing.delete(key);
@@ -90,10 +95,17 @@ export class LatestVersions {
       for (const entry of listing) {
         if (!names.has(entry.name.toLowerCase()) || !entry.enabled) continue;
         const key = objectKey(vault, type, entry.name);
-        const held = this.#held.get(key)?.updatedOn;
+        const held = this.#held.get(key);
         const listed = entry.updatedOn?.getTime();
-        if (held === undefined || listed === undefined || listed <= held.getTime()) continue;
-        if (this.#announcing.has(key)) continue;
+        if (held?.updatedOn === undefined || listed === undefined) continue;
+        const moved = listed > held.updatedOn.getTime();
+        // A version made in the same second as the held one lists the same time (see
+        // changed-objects.ts): until a read of "latest" has settled it, read it once more.
+        const unsettled =
+          listed === held.updatedOn.getTime() &&
+          !held.settled &&
+          settles(Date.now(), held.updatedOn);
+        if ((!moved && !unsettled) || this.#announcing.has(key)) continue;
         this.#held.delete(key);
         forgotten.push(key);
       }
@@ -112,8 +124,12 @@ export class LatestVersions {
     const held = this.#held.get(key);
     const order = compareToHeld(candidate, held);
     if (order === "same" || order === "older") {
-      if (order === "same" && held !== undefined && held.eventTime === undefined) {
-        this.#held.set(key, { ...held, eventTime: candidate.eventTime });
+      if (order === "same" && held !== undefined) {
+        this.#held.set(key, {
+          ...held,
+          eventTime: held.eventTime ?? candidate.eventTime,
+          settled: held.settled || candidate.settled,
+        });
       }
       return false;
     }
@@ -128,11 +144,12 @@ export class LatestVersions {
   }
 }
 
-function stampOf(fetched: FetchedObject, eventTime: string | undefined): Held {
+function stampOf(fetched: FetchedObject, eventTime: string | undefined, settled: boolean): Held {
   return {
     version: fetched.version,
     createdOn: fetched.createdOn,
     updatedOn: fetched.updatedOn,
     eventTime,
+    settled,
   };
 }

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type { ObjectListing, VersionProperties } from "../keyvault/index.js";
-import { changedObjects } from "./changed-objects.js";
+import { changedObjects, SETTLE_AFTER_MS, settles } from "./changed-objects.js";
 import { sameVersions, selectHistory } from "./desired-versions.js";
 import { mergeRequests, TriggerQueue, type SyncRequest } from "./trigger-queue.js";
 import { compareToHeld, preciseEventTime, type Ordering } from "./version-order.js";
@@ -97,18 +97,34 @@ describe("changedObjects (the cheap poll)", () => {
     { name: "unknown-yet", updatedOn: at(5), enabled: true },
     { name: "not-followed", updatedOn: at(99), enabled: true },
     { name: "disabled", updatedOn: at(99), enabled: false },
+    { name: "fresh", updatedOn: at(40), enabled: true },
+    { name: "unsettled", updatedOn: at(40), enabled: true },
   ];
   const held = new Map([
-    ["same", at(10)],
-    ["moved", at(20)],
-    ["disabled", at(1)],
+    ["same", { updatedOn: at(10), settled: true }],
+    ["moved", { updatedOn: at(20), settled: true }],
+    ["disabled", { updatedOn: at(1), settled: true }],
+    ["fresh", { updatedOn: at(40), settled: true }],
+    ["unsettled", { updatedOn: at(40), settled: false }],
   ]);
-  test("only followed names whose updated time moved (or was never seen)", () => {
-    const followed = new Set(["same", "moved", "unknown-yet", "disabled", "deleted"]);
+  const followed = new Set(["same", "moved", "unknown-yet", "disabled", "fresh", "unsettled"]);
+
+  test("reads only names whose listed time moved, or that are new to us", () => {
+    const now = at(41).getTime(); // within the second after `updated`: not yet settled
     assert.deepEqual(
-      changedObjects(listing, followed, (n) => held.get(n)),
+      changedObjects(listing, followed, (n) => held.get(n), now),
       ["moved", "unknown-yet"],
     );
+  });
+
+  test("an unsettled version is read again once its second is over: a same-second sibling lists the same time", () => {
+    const now = at(40).getTime() + SETTLE_AFTER_MS;
+    assert.deepEqual(
+      changedObjects(listing, followed, (n) => held.get(n), now),
+      ["moved", "unknown-yet", "unsettled"],
+    );
+    assert.equal(settles(now, at(40)), true);
+    assert.equal(settles(now - 1, at(40)), false);
   });
 });
 

@@ -19,6 +19,6 @@ export { DEFAULT_POLL_INTERVAL_MS } from "./poller.js";
 export { classFiles, objectFiles, versionsKey } from "./class-files.js";
 export type { LatestResolver } from "./class-files.js";
 export { ObjectReader } from "./object-reader.js";
-export { changedObjects } from "./changed-objects.js";
+export { changedObjects, settles, SETTLE_AFTER_MS } from "./changed-objects.js";
 export { objectKey } from "./object-key.js";
 export { followsLatest } from "./sync-target.js";

@@ -2,7 +2,7 @@ import type { Logger } from "pino";
 import type { ObjectSource, ObjectType, VersionProperties } from "../keyvault/index.js";
 import { cleanStale, writeAtomically, type PayloadFile } from "../mount/index.js";
 import type { SpcObject } from "../spc/index.js";
-import { changedObjects } from "./changed-objects.js";
+import { changedObjects, settles } from "./changed-objects.js";
 import { objectFiles } from "./class-files.js";
 import { sameVersions, selectHistory, type DesiredVersions } from "./desired-versions.js";
 import { objectKey } from "./object-key.js";
@@ -55,6 +55,11 @@ export interface SyncEngineOptions {
   /** The poll or a manual refresh found a new latest version (the dashboard's "detected"). */
   onDetected?: (found: DetectedVersion) => void;
   cacheSize?: number;
+  /**
+   * The time (epoch ms) compared with Key Vault's `updated` to settle same-second versions
+   * (changed-objects.ts): Date.now, or a test's clock that moves with its vault's.
+   */
+  now?: () => number;
 }
 
 interface TargetState {
@@ -73,9 +78,11 @@ export class SyncEngine {
   readonly #targets: TargetState[];
   /** objectKey → newest version known. */
   readonly #latest = new Map<string, HeldVersion>();
+  readonly #now: () => number;
 
   constructor(options: SyncEngineOptions) {
     this.#options = options;
+    this.#now = options.now ?? Date.now;
     this.#reader = new ObjectReader(options.source, this.#abort.signal, options.cacheSize);
     this.#queue = new TriggerQueue((request) => this.#run(request));
     this.#targets = options.targets.map((spec, i) => ({
@@ -131,7 +138,8 @@ export class SyncEngine {
     if (targets.length === 0) return 0;
     const fetched = await this.#reader.read(vault, type, name, version);
     const precise = eventTime === undefined ? undefined : preciseEventTime(eventTime);
-    if (!(await this.#offer(vault, type, name, { ...stampOf(fetched), eventTime: precise }))) {
+    const announced = { ...stampOf(fetched), eventTime: precise, settled: false };
+    if (!(await this.#offer(vault, type, name, announced))) {
       this.#options.logger.info(
         { vault, type, name, version },
         "event for a version not newer than the one held: ignored",
@@ -151,9 +159,9 @@ export class SyncEngine {
     for (const { vault, type, names } of followedListings(this.#targets.map((t) => t.spec))) {
       try {
         const listing = await this.#options.source.list(vault, type, this.#abort.signal);
-        const held = (name: string) => this.#latest.get(objectKey(vault, type, name))?.updatedOn;
-        for (const name of changedObjects(listing, names, held)) {
-          const fetched = await this.#reader.read(vault, type, name, undefined);
+        const held = (name: string) => this.#latest.get(objectKey(vault, type, name));
+        for (const name of changedObjects(listing, names, held, this.#now())) {
+          const fetched = await this.#readLatest(vault, type, name);
           if (await this.#offer(vault, type, name, fetched)) {
             this.#options.onDetected?.({ vault, type, name, version: fetched.version, trigger });
             this.#enqueue(this.#following(vault, type, name), trigger);
@@ -189,7 +197,7 @@ export class SyncEngine {
     );
     if (targets.length === 0) return 0;
     if (this.#following(vault, type, name).length > 0) {
-      const fetched = await this.#reader.read(vault, type, name, undefined);
+      const fetched = await this.#readLatest(vault, type, name);
       if (await this.#offer(vault, type, name, fetched)) {
         this.#options.onDetected?.({
           vault,
@@ -239,16 +247,30 @@ export class SyncEngine {
     let candidate: HeldVersion = offered;
     if (ordering === "tie") {
       // Same second: only Key Vault knows which is latest, so ask it (one shared read).
-      const latest = await this.#reader.read(vault, type, name, undefined);
+      const latest = await this.#readLatest(vault, type, name);
       candidate = latest.version === offered.version ? offered : latest;
       ordering = candidate.version === held?.version ? "same" : "newer";
+    }
+    if (ordering === "same" && offered.settled && held !== undefined && !held.settled) {
+      this.#latest.set(key, { ...held, settled: true });
     }
     if (ordering !== "newer") return false;
     // Re-check after the await: another trigger may have moved it further meanwhile.
     const now = this.#latest.get(key);
     if (now !== held && compareToHeld(candidate, now) !== "newer") return false;
-    this.#latest.set(key, { ...stampOf(candidate), eventTime: candidate.eventTime });
+    this.#latest.set(key, {
+      ...stampOf(candidate),
+      eventTime: candidate.eventTime,
+      settled: candidate.settled,
+    });
     return true;
+  }
+
+  /** Key Vault's latest, marked settled when the read started after its second was over. */
+  async #readLatest(vault: string, type: ObjectType, name: string): Promise<HeldVersion> {
+    const startedAt = this.#now();
+    const fetched = await this.#reader.read(vault, type, name, undefined);
+    return { ...stampOf(fetched), settled: settles(startedAt, fetched.updatedOn) };
   }
 
   async #run(request: SyncRequest): Promise<void> {
@@ -332,14 +354,14 @@ export class SyncEngine {
       // The newest listed version is the latest too: the poll then compares against it rather
       // than reading "latest" on every round.
       const newest = versions.find((v) => v.version === selectHistory(versions, 1, undefined)[0]);
-      if (newest !== undefined) await this.#offer(vault, type, name, newest);
+      if (newest !== undefined) await this.#offer(vault, type, name, { ...newest, settled: false });
       return selected;
     }
     if (object.objectVersion !== undefined) return [object.objectVersion];
     const key = objectKey(vault, type, name);
     let held = this.#latest.get(key);
     if (held === undefined) {
-      await this.#offer(vault, type, name, await this.#reader.read(vault, type, name, undefined));
+      await this.#offer(vault, type, name, await this.#readLatest(vault, type, name));
       held = this.#latest.get(key);
     }
     if (held === undefined) throw new Error(`no version of ${type} ${name} is known`);
@@ -356,8 +378,14 @@ function versionsOf(target: TargetState): ObjectVersion[] {
   });
 }
 
-/** The held latest: a version's properties and, when an event announced it, the event's time. */
-type HeldVersion = VersionProperties & { readonly eventTime?: string | undefined };
+/**
+ * The held latest: a version's properties, the event's time when an event announced it, and
+ * whether a read of "latest" has settled it (changed-objects.ts).
+ */
+type HeldVersion = VersionProperties & {
+  readonly eventTime?: string | undefined;
+  readonly settled: boolean;
+};
 
 /** Only the properties: the held latest never keeps a value alive. */
 function stampOf(p: VersionProperties): VersionProperties {
