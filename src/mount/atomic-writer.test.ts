@@ -14,6 +14,7 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
+import { waitUntil } from "../eventgrid/publisher/test-support/management.js";
 import { cleanStale, writeAtomically, type Payload } from "./index.js";
 
 let root: string;
@@ -58,13 +59,27 @@ test("a change swaps the whole set, drops names that are gone, and removes the o
   const dir = freshDir();
   await writeAtomically(dir, payload({ a: "1", b: "1" }));
   const first = await readlink(join(dir, "..data"));
-  const result = await writeAtomically(dir, payload({ a: "2", c: "2" }));
+  const result = await writeAtomically(dir, payload({ a: "2", c: "2" }), { retireAfterMs: 0 });
   assert.deepEqual(result.changedPaths, ["a", "b", "c"]);
   assert.equal(await readFile(join(dir, "a"), "utf8"), "2");
   await assert.rejects(lstat(join(dir, "b")), { code: "ENOENT" });
   const entries = await readdir(dir);
   assert.ok(!entries.includes(first), "the previous timestamped folder is deleted");
   assert.deepEqual(entries.filter((e) => e.startsWith("..")).length, 2); // ..data and the new folder
+});
+
+test("the replaced folder stays whole for lookups already under way, then goes", async () => {
+  const dir = freshDir();
+  await writeAtomically(dir, payload({ a: "1" }));
+  const first = await readlink(join(dir, "..data"));
+  await writeAtomically(dir, payload({ a: "2" }), { retireAfterMs: 50 });
+  assert.equal(await readFile(join(dir, "a"), "utf8"), "2");
+  // A reader that followed ..data before the swap still reads the old file, complete.
+  assert.equal(await readFile(join(dir, first, "a"), "utf8"), "1");
+  await waitUntil(
+    async () => !(await readdir(dir)).includes(first),
+    "the replaced folder removed after its grace period",
+  );
 });
 
 test("a mode change alone counts as a change", async () => {

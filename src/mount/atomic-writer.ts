@@ -30,8 +30,13 @@ import { checkPayloadPath } from "./payload-path.js";
  *  4. point a new symlink `..data_tmp` at that folder;
  *  5. rename `..data_tmp` over `..data` — the atomic switch;
  *  6. create links for new top-level names, remove links for names that are gone;
- *  7. delete the previous timestamped folder.
+ *  7. delete the previous timestamped folder, after a grace period.
  * A crash at any point leaves `..data` at a complete set; `cleanStale` removes the leftovers.
+ *
+ * Step 7 is where kvsync departs from Kubernetes' writer, which deletes at once: a reader whose
+ * path lookup of `<dir>/<name>` had already followed `..data` into the previous folder would then
+ * fail with ENOENT (the fault suite's torn-reads scenario saw it a few times per million reads).
+ * Kept for `retireAfterMs` (2 s by default), that lookup finds the old file, whole.
  */
 
 export interface PayloadFile {
@@ -52,10 +57,18 @@ export interface WriteResult {
 const DATA_LINK = "..data";
 const DATA_TMP = "..data_tmp";
 
+export interface WriteOptions {
+  now?: Date;
+  /** How long the replaced folder stays for lookups already under way; 0 deletes it at once. */
+  retireAfterMs?: number;
+}
+
+export const DEFAULT_RETIRE_AFTER_MS = 2_000;
+
 export async function writeAtomically(
   dir: string,
   payload: Payload,
-  now = new Date(),
+  { now = new Date(), retireAfterMs = DEFAULT_RETIRE_AFTER_MS }: WriteOptions = {},
 ): Promise<WriteResult> {
   // 1. validate
   for (const path of payload.keys()) checkPayloadPath(path);
@@ -98,9 +111,16 @@ export async function writeAtomically(
     if (!topNames.has(name)) await rm(join(dir, name), { force: true });
   }
 
-  // 7. the old set is unreachable now
-  if (previousDir !== undefined) await rm(join(dir, previousDir), { recursive: true, force: true });
+  // 7. the old set is unreachable for new lookups; those under way get a grace period
+  if (previousDir !== undefined) await retire(join(dir, previousDir), retireAfterMs);
   return { changed: true, changedPaths };
+}
+
+async function retire(path: string, afterMs: number): Promise<void> {
+  const remove = () => rm(path, { recursive: true, force: true });
+  if (afterMs <= 0) return remove();
+  // Unref'd: a stopping agent does not wait; the next start's cleanStale removes what is left.
+  setTimeout(() => void remove().catch(() => undefined), afterMs).unref();
 }
 
 /** Removes hidden folders and a `..data_tmp` left behind by a crash between steps 3 and 7. */

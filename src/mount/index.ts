@@ -1,3 +1,8 @@
-export { writeAtomically, cleanStale, readCurrentPayload } from "./atomic-writer.js";
-export type { Payload, PayloadFile, WriteResult } from "./atomic-writer.js";
+export {
+  writeAtomically,
+  cleanStale,
+  readCurrentPayload,
+  DEFAULT_RETIRE_AFTER_MS,
+} from "./atomic-writer.js";
+export type { Payload, PayloadFile, WriteOptions, WriteResult } from "./atomic-writer.js";
 export { checkPayloadPath, PayloadPathError } from "./payload-path.js";
