@@ -5,7 +5,7 @@
  *
  *   npm run test:faults -- [--only agent-kill,torn-reads] [--size short]
  */
-import { readdir, mkdir, writeFile } from "node:fs/promises";
+import { mkdir, readFile, readdir, writeFile } from "node:fs/promises";
 import { cpus, totalmem } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -64,6 +64,17 @@ for (const file of files) {
   ran.push({ name: scenario.name, durationMs, result });
 }
 
+// With --only, the other scenarios keep their last rows: the page always covers the whole suite.
+const out = resolve(root, values.out);
+if (only !== undefined) {
+  const previous = await readFile(out.replace(/\.md$/, ".json"), "utf8").then(
+    (text) => (JSON.parse(text) as { scenarios?: Ran[] }).scenarios ?? [],
+    () => [],
+  );
+  ran.push(...previous.filter((r) => !only.has(r.name)));
+  ran.sort((a, b) => a.name.localeCompare(b.name));
+}
+
 const facts = {
   date: new Date().toISOString().slice(0, 10),
   cores: cpus().length,
@@ -72,7 +83,6 @@ const facts = {
   node: process.version,
   size,
 };
-const out = resolve(root, values.out);
 await mkdir(dirname(out), { recursive: true });
 await writeFile(
   out.replace(/\.md$/, ".json"),
