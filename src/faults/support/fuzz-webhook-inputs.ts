@@ -1,4 +1,5 @@
 import fc from "fast-check";
+import { KEY_VAULT_EVENT_TYPES } from "../../eventgrid/wire/index.js";
 import {
   CLOUD_EVENT_SECRET_NEW_VERSION,
   EVENT_GRID_SECRET_NEW_VERSION,
@@ -65,18 +66,6 @@ export interface WebhookCase {
 
 // ---- building blocks ----------------------------------------------------------------------
 
-const KEY_VAULT_TYPES = [
-  "Microsoft.KeyVault.SecretNewVersionCreated",
-  "Microsoft.KeyVault.SecretNearExpiry",
-  "Microsoft.KeyVault.SecretExpired",
-  "Microsoft.KeyVault.KeyNewVersionCreated",
-  "Microsoft.KeyVault.KeyNearExpiry",
-  "Microsoft.KeyVault.KeyExpired",
-  "Microsoft.KeyVault.CertificateNewVersionCreated",
-  "Microsoft.KeyVault.CertificateNearExpiry",
-  "Microsoft.KeyVault.CertificateExpired",
-] as const;
-
 export const GOOD_CONTENT_TYPES = {
   json: [
     "application/json",
@@ -115,7 +104,7 @@ const epoch = fc.oneof(fc.constant(null), fc.integer({ min: 0, max: 4_102_444_80
 /** A Key Vault event's fields, rendered in either schema. */
 const sentEvent = fc.record({
   id: fc.uuid(),
-  type: fc.constantFrom(...KEY_VAULT_TYPES),
+  type: fc.constantFrom(...KEY_VAULT_EVENT_TYPES),
   name: vaultObjectName,
   version: hex32,
   vault: fc.stringMatching(/^[a-z][a-z0-9-]{2,20}$/),
